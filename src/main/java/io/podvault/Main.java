@@ -1,0 +1,52 @@
+package io.podvault;
+
+import io.podvault.config.Config;
+import io.podvault.config.ConfigException;
+import io.vertx.core.Vertx;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts podvault; SIGTERM or Ctrl-C stops it cleanly, embedded database included. */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    Config config;
+    try {
+      config = Config.load(System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("podvault: cannot start: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Vertx vertx = Vertx.vertx();
+    CompletableFuture<Podvault> started = new CompletableFuture<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, started), "podvault-shutdown"));
+    Podvault.start(vertx, config)
+      .onSuccess(started::complete)
+      .onFailure(e -> {
+        LOG.error("podvault could not start: {}", e.getMessage(), e);
+        started.completeExceptionally(e);
+        vertx.close().onComplete(v -> System.exit(1));
+      });
+  }
+
+  private static void shutdown(Vertx vertx, CompletableFuture<Podvault> started) {
+    try {
+      Podvault podvault = started.getNow(null);
+      if (podvault != null) {
+        LOG.info("Stopping podvault");
+        podvault.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      }
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("podvault did not stop cleanly: {}", e.toString());
+    }
+  }
+}

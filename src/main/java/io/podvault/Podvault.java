@@ -1,0 +1,98 @@
+package io.podvault;
+
+import io.podvault.auth.AdminBootstrap;
+import io.podvault.auth.Passwords;
+import io.podvault.auth.UserStore;
+import io.podvault.config.Config;
+import io.podvault.config.DbCoordinates;
+import io.podvault.db.EmbeddedDatabase;
+import io.podvault.db.Migrations;
+import io.podvault.job.JobVerticle;
+import io.podvault.web.WebVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running podvault: the database (embedded unless an external one is configured), its migrated
+ * schema, the first administrator, then the job verticle and the web verticle, started in that order.
+ */
+public final class Podvault {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Podvault.class);
+
+  private final Vertx vertx;
+  private final EmbeddedDatabase embedded;
+  private final DbCoordinates db;
+  private final WebVerticle web;
+
+  private Podvault(Vertx vertx, EmbeddedDatabase embedded, DbCoordinates db, WebVerticle web) {
+    this.vertx = vertx;
+    this.embedded = embedded;
+    this.db = db;
+    this.web = web;
+  }
+
+  public static Future<Podvault> start(Vertx vertx, Config config) {
+    return vertx.executeBlocking(() -> config.dbUrl() == null
+        ? EmbeddedDatabase.start(config.dataDir(), config.dbPassword(), config.embeddedDbPort())
+        : null)
+      .compose(embedded -> {
+        DbCoordinates db = embedded != null ? embedded.coordinates() : DbCoordinates.fromUrl(config.dbUrl());
+        return vertx.executeBlocking(() -> Migrations.migrate(db))
+          .compose(version -> bootstrapAdministrator(vertx, db, config))
+          .compose(v -> deploy(vertx, config, embedded, db))
+          .onFailure(e -> stopQuietly(embedded));
+      });
+  }
+
+  private static Future<Void> bootstrapAdministrator(Vertx vertx, DbCoordinates db, Config config) {
+    Pool pool = PgBuilder.pool().connectingTo(db.connectOptions()).using(vertx).build();
+    Passwords passwords = new Passwords(vertx);
+    return AdminBootstrap.ensureAdministrator(new UserStore(pool), passwords, config.adminUsername(), config.adminPassword())
+      .eventually(() -> passwords.close().eventually(pool::close));
+  }
+
+  private static Future<Podvault> deploy(Vertx vertx, Config config, EmbeddedDatabase embedded, DbCoordinates db) {
+    JsonObject verticleConfig = new JsonObject().put("config", config.toJson()).put("db", db.toJson());
+    WebVerticle web = new WebVerticle();
+    return vertx.deployVerticle(new JobVerticle(),
+        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(verticleConfig))
+      .compose(id -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig)))
+      .map(id -> new Podvault(vertx, embedded, db, web));
+  }
+
+  public int httpPort() {
+    return web.actualPort();
+  }
+
+  public DbCoordinates database() {
+    return db;
+  }
+
+  /** Undeploys the verticles, then stops the embedded database. */
+  public Future<Void> stop() {
+    Future<Void> undeployed = Future.all(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()).mapEmpty();
+    return undeployed.eventually(() -> vertx.executeBlocking(() -> {
+      stopQuietly(embedded);
+      return null;
+    }));
+  }
+
+  private static void stopQuietly(EmbeddedDatabase embedded) {
+    if (embedded == null) {
+      return;
+    }
+    try {
+      embedded.close();
+    } catch (Exception e) {
+      LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package io.podvault.config;
+
+import static io.podvault.config.ConfigKeys.*;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * podvault's settings: defaults, then {@code conf/config.json}, then {@code PODVAULT_*} environment
+ * variables. Every value is checked once here, so a bad one stops the start with a message naming its key.
+ */
+public final class Config {
+
+  private static final JsonObject DEFAULTS = new JsonObject()
+    .put(HTTP_PORT, 8040)
+    .put(DATA_DIR, "data")
+    .putNull(DB_URL)
+    .putNull(DB_PASSWORD)
+    .put(EMBEDDED_DB_PORT, 0)
+    .put(ADMIN_USERNAME, "admin")
+    .putNull(ADMIN_PASSWORD)
+    .put(TOKEN_TTL_SECONDS, 43_200)
+    .put(MAX_BODY_BYTES, 65_536)
+    .put(MAX_UPLOAD_BYTES, 10L * 1024 * 1024 * 1024);
+
+  private static final Set<String> NUMBERS =
+    Set.of(HTTP_PORT, EMBEDDED_DB_PORT, TOKEN_TTL_SECONDS, MAX_BODY_BYTES, MAX_UPLOAD_BYTES);
+
+  private final JsonObject values;
+
+  private Config(JsonObject values) {
+    this.values = values;
+  }
+
+  /** Reads the config file named by {@code PODVAULT_CONFIG} (or the default path) and the environment. */
+  public static Config load(Map<String, String> env) {
+    String explicit = env.get(ENV_CONFIG);
+    Path file = Path.of(explicit != null ? explicit : DEFAULT_CONFIG_PATH);
+    JsonObject fromFile = new JsonObject();
+    if (Files.exists(file)) {
+      fromFile = readFile(file);
+    } else if (explicit != null) {
+      throw new ConfigException(ENV_CONFIG + ": config file " + file + " does not exist");
+    }
+    return from(fromFile, env);
+  }
+
+  /** Builds a config from file contents and environment, as {@link #load} does; tests use it directly. */
+  public static Config from(JsonObject fromFile, Map<String, String> env) {
+    JsonObject merged = DEFAULTS.copy();
+    for (String key : fromFile.fieldNames()) {
+      if (!DEFAULTS.containsKey(key)) {
+        throw new ConfigException(key + ": unknown configuration key (known keys: " + DEFAULTS.fieldNames() + ")");
+      }
+      merged.put(key, fromFile.getValue(key));
+    }
+    for (String key : DEFAULTS.fieldNames()) {
+      String fromEnv = env.get(envName(key));
+      if (fromEnv != null && !fromEnv.isEmpty()) {
+        merged.put(key, NUMBERS.contains(key) ? parseNumber(key, envName(key), fromEnv) : fromEnv);
+      }
+    }
+    Config config = new Config(merged);
+    config.validate();
+    return config;
+  }
+
+  private static JsonObject readFile(Path file) {
+    try {
+      return new JsonObject(Files.readString(file));
+    } catch (IOException e) {
+      throw new ConfigException(ENV_CONFIG + ": cannot read config file " + file + ": " + e.getMessage());
+    } catch (DecodeException e) {
+      throw new ConfigException(ENV_CONFIG + ": config file " + file + " is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  private static long parseNumber(String key, String source, String text) {
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + ": " + source + " must be a whole number, got '" + text + "'");
+    }
+  }
+
+  private void validate() {
+    for (String key : NUMBERS) {
+      Object value = values.getValue(key);
+      if (!(value instanceof Number) || ((Number) value).doubleValue() != ((Number) value).longValue()) {
+        throw new ConfigException(key + ": must be a whole number, got " + value);
+      }
+    }
+    requireRange(HTTP_PORT, 0, 65_535);
+    requireRange(EMBEDDED_DB_PORT, 0, 65_535);
+    requireRange(TOKEN_TTL_SECONDS, 60, 365L * 24 * 3600);
+    requireRange(MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
+    requireRange(MAX_UPLOAD_BYTES, 1024, Long.MAX_VALUE);
+    for (String key : new String[] {DATA_DIR, ADMIN_USERNAME}) {
+      Object value = values.getValue(key);
+      if (!(value instanceof String) || ((String) value).isBlank()) {
+        throw new ConfigException(key + ": must be a non-empty string, got " + value);
+      }
+    }
+    for (String key : new String[] {DB_URL, DB_PASSWORD, ADMIN_PASSWORD}) {
+      Object value = values.getValue(key);
+      if (value != null && !(value instanceof String)) {
+        throw new ConfigException(key + ": must be a string or null, got " + value);
+      }
+    }
+    if (dbUrl() != null) {
+      DbUrl.parse(dbUrl());
+    }
+  }
+
+  private void requireRange(String key, long min, long max) {
+    long value = values.getLong(key);
+    if (value < min || value > max) {
+      throw new ConfigException(key + ": must be between " + min + " and " + max + ", got " + value);
+    }
+  }
+
+  public int httpPort() {
+    return values.getInteger(HTTP_PORT);
+  }
+
+  public Path dataDir() {
+    return Path.of(values.getString(DATA_DIR));
+  }
+
+  /** The external database URL, or null for the embedded database. */
+  public String dbUrl() {
+    return values.getString(DB_URL);
+  }
+
+  public String dbPassword() {
+    return values.getString(DB_PASSWORD);
+  }
+
+  public int embeddedDbPort() {
+    return values.getInteger(EMBEDDED_DB_PORT);
+  }
+
+  public String adminUsername() {
+    return values.getString(ADMIN_USERNAME);
+  }
+
+  public String adminPassword() {
+    return values.getString(ADMIN_PASSWORD);
+  }
+
+  public long tokenTtlSeconds() {
+    return values.getLong(TOKEN_TTL_SECONDS);
+  }
+
+  public long maxBodyBytes() {
+    return values.getLong(MAX_BODY_BYTES);
+  }
+
+  public long maxUploadBytes() {
+    return values.getLong(MAX_UPLOAD_BYTES);
+  }
+
+  /** A copy with one value replaced, for tests and for derived settings. */
+  public Config with(String key, Object value) {
+    JsonObject copy = values.copy().put(key, value);
+    Config config = new Config(copy);
+    config.validate();
+    return config;
+  }
+
+  public JsonObject toJson() {
+    return values.copy();
+  }
+
+  public static Config fromJson(JsonObject json) {
+    return from(json, Map.of());
+  }
+}

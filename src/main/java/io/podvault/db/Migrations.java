@@ -1,0 +1,64 @@
+package io.podvault.db;
+
+import io.podvault.config.DbCoordinates;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Schema migrations, run by Flyway. The application schema (PinePods' tables) is built from
+ * {@code db/schema} into any schema name, so a restore can build the schema of a backup's version in a
+ * shadow schema; its history table travels with it. podvault's own tables come from {@code db/internal}
+ * into schema {@code podvault}, which backups never touch.
+ */
+public final class Migrations {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+
+  public static final String APP_SCHEMA = "public";
+  public static final String INTERNAL_SCHEMA = "podvault";
+  /** The application schema's history table; it is podvault's record, never part of a backup. */
+  public static final String HISTORY_TABLE = "podvault_schema_history";
+
+  private Migrations() {
+  }
+
+  /** Brings both schemas to the newest version and returns the application schema's version. */
+  public static String migrate(DbCoordinates db) {
+    flyway(db, INTERNAL_SCHEMA, "db/internal", "flyway_schema_history", MigrationVersion.LATEST).migrate();
+    MigrateResult result = migrateAppSchema(db, APP_SCHEMA, MigrationVersion.LATEST);
+    LOG.info("Schema is at version {} ({} migrations applied now)", result.targetSchemaVersion, result.migrationsExecuted);
+    return currentVersion(db);
+  }
+
+  /** Builds or moves the application schema in {@code schema} up to {@code target}. */
+  public static MigrateResult migrateAppSchema(DbCoordinates db, String schema, MigrationVersion target) {
+    return flyway(db, schema, "db/schema", HISTORY_TABLE, target).migrate();
+  }
+
+  /** The newest application schema version this build knows. */
+  public static String latestVersion(DbCoordinates db) {
+    var pending = flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().all();
+    return pending[pending.length - 1].getVersion().getVersion();
+  }
+
+  public static String currentVersion(DbCoordinates db) {
+    var current = flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().current();
+    return current == null ? null : current.getVersion().getVersion();
+  }
+
+  private static Flyway flyway(DbCoordinates db, String schema, String location, String table, MigrationVersion target) {
+    return Flyway.configure()
+      .dataSource(db.jdbcUrl(), db.user(), db.password())
+      .locations("classpath:" + location)
+      .schemas(schema)
+      .defaultSchema(schema)
+      .createSchemas(true)
+      .table(table)
+      .target(target)
+      .cleanDisabled(true)
+      .load();
+  }
+}

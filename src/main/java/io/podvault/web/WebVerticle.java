@@ -1,0 +1,109 @@
+package io.podvault.web;
+
+import io.podvault.auth.ApiKeyStore;
+import io.podvault.auth.Passwords;
+import io.podvault.auth.TokenService;
+import io.podvault.auth.UserStore;
+import io.podvault.config.Config;
+import io.podvault.config.DbCoordinates;
+import io.podvault.job.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Serves the HTTP API and the static UI; never blocks, hands bulk work to the job verticle. */
+public class WebVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
+
+  private Pool pool;
+  private Passwords passwords;
+  private TokenService tokens;
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    Config config = Config.fromJson(config().getJsonObject("config"));
+    DbCoordinates db = DbCoordinates.fromJson(config().getJsonObject("db"));
+    pool = PgBuilder.pool()
+      .with(new PoolOptions().setMaxSize(8))
+      .connectingTo(db.connectOptions())
+      .using(vertx)
+      .build();
+    passwords = new Passwords(vertx);
+    tokens = new TokenService(vertx, pool, config.tokenTtlSeconds());
+    vertx.eventBus().consumer(Addresses.SIGNOUT, message -> tokens.reload());
+    Router router = routes(config);
+    return tokens.load()
+      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort()))
+      .onSuccess(s -> {
+        server = s;
+        LOG.info("podvault is listening on http://localhost:{}/", s.actualPort());
+      });
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> closing = server == null ? Future.succeededFuture() : server.close();
+    return closing.compose(v -> passwords.close()).compose(v -> pool.close());
+  }
+
+  /** The port actually bound (useful when configured as 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router routes(Config config) {
+    UserStore users = new UserStore(pool);
+    ApiKeyStore apiKeys = new ApiKeyStore(pool);
+    AuthHandlers auth = new AuthHandlers(users, passwords, tokens);
+    UserHandlers admin = new UserHandlers(users, passwords);
+    KeyHandlers keys = new KeyHandlers(apiKeys);
+
+    Router router = Router.router(vertx);
+    router.route().handler(WebVerticle::securityHeaders);
+    router.get("/health").handler(this::health);
+
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    router.post("/api/auth/login").handler(auth::login);
+    router.route("/api/*").handler(new Authenticator(tokens, apiKeys));
+    router.post("/api/auth/logout").handler(auth::logout);
+    router.get("/api/auth/me").handler(auth::me);
+    router.post("/api/keys").handler(keys::create);
+    router.get("/api/keys").handler(keys::list);
+    router.delete("/api/keys/:id").handler(keys::delete);
+    router.route("/api/admin/*").handler(Authenticator::requireAdmin);
+    router.route("/api/data/*").handler(Authenticator::requireAdmin);
+    router.get("/api/admin/users").handler(admin::list);
+    router.post("/api/admin/users").handler(admin::create);
+    router.route("/api/*").handler(ctx -> ctx.fail(ApiException.notFound("no such API endpoint: " + ctx.request().path())));
+
+    router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));
+    router.route().failureHandler(new FailureHandler());
+    return router;
+  }
+
+  private void health(RoutingContext ctx) {
+    pool.query("SELECT 1").execute()
+      .onSuccess(rows -> Responses.json(ctx, 200, new JsonObject().put("status", "ok")))
+      .onFailure(e -> Responses.error(ctx, 503, "database_unavailable", "the database is not reachable: " + e.getMessage()));
+  }
+
+  private static void securityHeaders(RoutingContext ctx) {
+    ctx.response()
+      .putHeader("X-Content-Type-Options", "nosniff")
+      .putHeader("X-Frame-Options", "DENY")
+      .putHeader("Referrer-Policy", "no-referrer");
+    ctx.next();
+  }
+}
