@@ -1,0 +1,71 @@
+package io.podvault.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("Configuration: file, environment and validation")
+class ConfigTest {
+
+  @Test
+  @DisplayName("without file or environment the documented defaults apply")
+  void defaults() {
+    Config config = Config.from(new JsonObject(), Map.of());
+    assertThat(config.httpPort()).isEqualTo(8040);
+    assertThat(config.dataDir()).isEqualTo(Path.of("data"));
+    assertThat(config.dbUrl()).isNull();
+    assertThat(config.adminUsername()).isEqualTo("admin");
+  }
+
+  @Test
+  @DisplayName("the shipped conf/config.json loads and holds the defaults")
+  void shippedFile() {
+    Config config = Config.load(Map.of(ConfigKeys.ENV_CONFIG, "conf/config.json"));
+    assertThat(config.toJson()).isEqualTo(Config.from(new JsonObject(), Map.of()).toJson());
+  }
+
+  @Test
+  @DisplayName("environment variables override the config file")
+  void environmentOverridesFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, new JsonObject().put("http_port", 9000).put("admin_username", "root").encode());
+    Config config = Config.load(Map.of(
+      "PODVAULT_CONFIG", file.toString(),
+      "PODVAULT_HTTP_PORT", "9100",
+      "PODVAULT_DB_URL", "postgresql://pv:s%40cret@db.example:6543/podcasts"));
+    assertThat(config.httpPort()).isEqualTo(9100);
+    assertThat(config.adminUsername()).isEqualTo("root");
+    DbCoordinates db = DbCoordinates.fromUrl(config.dbUrl());
+    assertThat(db).isEqualTo(new DbCoordinates("db.example", 6543, "podcasts", "pv", "s@cret"));
+  }
+
+  @Test
+  @DisplayName("a bad value stops the start with a message naming the key")
+  void badValuesNameTheirKey(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> Config.from(new JsonObject(), Map.of("PODVAULT_HTTP_PORT", "eighty")))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("http_port:");
+    assertThatThrownBy(() -> Config.from(new JsonObject().put("http_port", 70000), Map.of()))
+      .hasMessageStartingWith("http_port:").hasMessageContaining("65535");
+    assertThatThrownBy(() -> Config.from(new JsonObject().put("token_ttl_seconds", "long"), Map.of()))
+      .hasMessageStartingWith("token_ttl_seconds:");
+    assertThatThrownBy(() -> Config.from(new JsonObject().put("htp_port", 1), Map.of()))
+      .hasMessageStartingWith("htp_port: unknown configuration key");
+    assertThatThrownBy(() -> Config.from(new JsonObject(), Map.of("PODVAULT_DB_URL", "mysql://a:b@h/db")))
+      .hasMessageStartingWith("db_url:");
+    assertThatThrownBy(() -> Config.from(new JsonObject(), Map.of("PODVAULT_DB_URL", "postgresql://h/db")))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("user and password");
+    Path broken = dir.resolve("broken.json");
+    Files.writeString(broken, "{ \"http_port\": ");
+    assertThatThrownBy(() -> Config.load(Map.of("PODVAULT_CONFIG", broken.toString())))
+      .hasMessageStartingWith("PODVAULT_CONFIG:").hasMessageContaining("not valid JSON");
+    assertThatThrownBy(() -> Config.load(Map.of("PODVAULT_CONFIG", dir.resolve("missing.json").toString())))
+      .hasMessageContaining("does not exist");
+  }
+}

@@ -1,0 +1,65 @@
+package io.podvault.support;
+
+import io.podvault.config.DbCoordinates;
+import io.podvault.db.EmbeddedDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One real embedded PostgreSQL for the whole test run (podvault's own embedded database class starts it),
+ * with a fresh database for every test class, so tests are isolated without paying a cluster start each.
+ */
+public final class TestPostgres {
+
+  public static final String PASSWORD = "test-cluster-password";
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static EmbeddedDatabase cluster;
+
+  private TestPostgres() {
+  }
+
+  public static synchronized DbCoordinates cluster() {
+    if (cluster == null) {
+      try {
+        Path dir = Files.createTempDirectory("podvault-test-pg");
+        cluster = EmbeddedDatabase.start(dir, PASSWORD, 0);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            cluster.close();
+          } catch (Exception ignored) {
+            // the JVM is going away
+          }
+        }));
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot start the test PostgreSQL", e);
+      }
+    }
+    return cluster.coordinates();
+  }
+
+  /** A new, empty database on the shared cluster. */
+  public static DbCoordinates freshDatabase() {
+    DbCoordinates admin = cluster();
+    String name = "podvault_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+    execute(admin, "CREATE DATABASE " + name);
+    return admin.withDatabase(name);
+  }
+
+  public static void execute(DbCoordinates db, String sql) {
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+         Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (Exception e) {
+      throw new IllegalStateException("SQL failed: " + sql, e);
+    }
+  }
+
+  /** postgresql://user:pass@host:port/db for the given database. */
+  public static String url(DbCoordinates db) {
+    return "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/" + db.database();
+  }
+}

@@ -1,0 +1,109 @@
+package io.podvault.support;
+
+import io.podvault.Podvault;
+import io.podvault.config.Config;
+import io.podvault.config.ConfigKeys;
+import io.podvault.config.DbCoordinates;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A real podvault on a fresh database of the shared test cluster, and a client that talks to it. */
+public final class TestServer {
+
+  public static final String ADMIN = "admin";
+  public static final String ADMIN_PASSWORD = "admin-password-1";
+
+  public final Vertx vertx;
+  public final Podvault podvault;
+  public final WebClient client;
+  public final DbCoordinates db;
+
+  private TestServer(Vertx vertx, Podvault podvault, DbCoordinates db) {
+    this.vertx = vertx;
+    this.podvault = podvault;
+    this.db = db;
+    this.client = WebClient.create(vertx, new WebClientOptions()
+      .setDefaultHost("localhost").setDefaultPort(podvault.httpPort()));
+  }
+
+  public static Config config(DbCoordinates db, Map<String, Object> overrides) {
+    try {
+      JsonObject json = new JsonObject()
+        .put(ConfigKeys.HTTP_PORT, 0)
+        .put(ConfigKeys.DATA_DIR, Files.createTempDirectory("podvault-test-data").toString())
+        .put(ConfigKeys.DB_URL, TestPostgres.url(db))
+        .put(ConfigKeys.ADMIN_USERNAME, ADMIN)
+        .put(ConfigKeys.ADMIN_PASSWORD, ADMIN_PASSWORD);
+      overrides.forEach(json::put);
+      return Config.from(json, Map.of());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static Future<TestServer> start(Vertx vertx) {
+    return start(vertx, TestPostgres.freshDatabase(), Map.of());
+  }
+
+  public static Future<TestServer> start(Vertx vertx, DbCoordinates db, Map<String, Object> overrides) {
+    return Podvault.start(vertx, config(db, overrides)).map(p -> new TestServer(vertx, p, db));
+  }
+
+  public Future<Void> stop() {
+    client.close();
+    return podvault.stop();
+  }
+
+  /** Signs in and returns the token. */
+  public Future<String> login(String username, String password) {
+    return client.post("/api/auth/login")
+      .sendJsonObject(new JsonObject().put("username", username).put("password", password))
+      .map(response -> {
+        if (response.statusCode() != 200) {
+          throw new IllegalStateException("login of " + username + " gave " + response.statusCode() + " " + response.bodyAsString());
+        }
+        return response.bodyAsJsonObject().getString("token");
+      });
+  }
+
+  public Future<String> adminToken() {
+    return login(ADMIN, ADMIN_PASSWORD);
+  }
+
+  /** Creates a user through the admin API and returns that user's token. */
+  public Future<String> userToken(String adminToken, String username, String password, boolean admin) {
+    return client.post("/api/admin/users").bearerTokenAuthentication(adminToken)
+      .sendJsonObject(new JsonObject().put("username", username).put("password", password).put("is_admin", admin))
+      .compose(created -> {
+        if (created.statusCode() != 201) {
+          return Future.failedFuture("user creation gave " + created.statusCode() + " " + created.bodyAsString());
+        }
+        return login(username, password);
+      });
+  }
+
+  public HttpRequest<Buffer> get(String path, String token) {
+    return client.get(path).bearerTokenAuthentication(token);
+  }
+
+  public static String error(HttpResponse<Buffer> response) {
+    return response.bodyAsJsonObject().getString("error");
+  }
+
+  public static Path tempDir(String prefix) {
+    try {
+      return Files.createTempDirectory(prefix);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

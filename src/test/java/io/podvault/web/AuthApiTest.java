@@ -1,0 +1,235 @@
+package io.podvault.web;
+
+import static io.podvault.support.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.podvault.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Signing in and authenticating API calls")
+class AuthApiTest {
+
+  private static Vertx vertx;
+  private static TestServer server;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    server = result(TestServer.start(vertx));
+  }
+
+  @AfterAll
+  static void stop() {
+    result(server.stop());
+    result(vertx.close());
+  }
+
+  private HttpResponse<Buffer> login(String username, String password) {
+    return result(server.client.post("/api/auth/login")
+      .sendJsonObject(new JsonObject().put("username", username).put("password", password)));
+  }
+
+  private HttpResponse<Buffer> me(String token) {
+    return result(server.get("/api/auth/me", token).send());
+  }
+
+  @Test
+  @DisplayName("the right password gives a token that identifies the administrator")
+  void loginRight() {
+    HttpResponse<Buffer> response = login(TestServer.ADMIN, TestServer.ADMIN_PASSWORD);
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject body = response.bodyAsJsonObject();
+    assertThat(body.getJsonObject("user").getString("username")).isEqualTo("admin");
+    assertThat(body.getJsonObject("user").getBoolean("is_admin")).isTrue();
+    HttpResponse<Buffer> who = me(body.getString("token"));
+    assertThat(who.statusCode()).isEqualTo(200);
+    assertThat(who.bodyAsJsonObject().getString("username")).isEqualTo("admin");
+  }
+
+  @Test
+  @DisplayName("a wrong password or an unknown user gets 401 and no token")
+  void loginWrong() {
+    HttpResponse<Buffer> wrong = login(TestServer.ADMIN, "not-the-password");
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(wrong.bodyAsJsonObject().getString("code")).isEqualTo("unauthorized");
+    assertThat(wrong.bodyAsJsonObject().containsKey("token")).isFalse();
+    assertThat(login("nobody-" + System.nanoTime(), "whatever-password").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("API calls without a token get 401")
+  void tokenRequired() {
+    HttpResponse<Buffer> response = result(server.client.get("/api/auth/me").send());
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(response.bodyAsJsonObject().getString("error")).contains("sign in");
+    assertThat(result(server.client.get("/api/admin/users").send()).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("a token signed with another key, an expired token and garbage are refused")
+  void forgedAndExpiredTokens() throws Exception {
+    String token = result(server.adminToken());
+    JsonObject claims = claimsOf(token);
+
+    JWTAuth forger = JWTAuth.create(vertx, new JWTAuthOptions()
+      .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("not-the-server-key-at-all-0123456789")));
+    assertThat(me(forger.generateToken(claims, new JWTOptions())).statusCode()).isEqualTo(401);
+
+    JWTAuth realKey = JWTAuth.create(vertx, new JWTAuthOptions()
+      .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(signingKey())));
+    JsonObject expired = claims.copy().put("iat", 1_000_000L).put("exp", 1_000_060L);
+    assertThat(me(realKey.generateToken(expired, new JWTOptions().setNoTimestamp(true))).statusCode()).isEqualTo(401);
+    // The same key with a live expiry is accepted: the expired token failed for its expiry, nothing else.
+    assertThat(me(realKey.generateToken(claims.copy().put("exp", System.currentTimeMillis() / 1000 + 600),
+      new JWTOptions().setNoTimestamp(true))).statusCode()).isEqualTo(200);
+
+    assertThat(me("not.a.jwt").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("logout ends the token's session")
+  void logout() {
+    String token = result(server.adminToken());
+    assertThat(me(token).statusCode()).isEqualTo(200);
+    assertThat(result(server.client.post("/api/auth/logout").bearerTokenAuthentication(token).send()).statusCode())
+      .isEqualTo(200);
+    assertThat(me(token).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("a normal user gets 403 on admin routes and 200 on their own")
+  void adminVersusUser() {
+    String admin = result(server.adminToken());
+    String user = result(server.userToken(admin, "listener", "listener-password", false));
+    assertThat(me(user).bodyAsJsonObject().getBoolean("is_admin")).isFalse();
+    HttpResponse<Buffer> denied = result(server.get("/api/admin/users", user).send());
+    assertThat(denied.statusCode()).isEqualTo(403);
+    assertThat(denied.bodyAsJsonObject().getString("code")).isEqualTo("forbidden");
+    assertThat(result(server.client.post("/api/data/backup_server").bearerTokenAuthentication(user)
+      .sendJsonObject(new JsonObject().put("database_pass", "x"))).statusCode()).isEqualTo(403);
+    HttpResponse<Buffer> users = result(server.get("/api/admin/users", admin).send());
+    assertThat(users.statusCode()).isEqualTo(200);
+    assertThat(users.bodyAsJsonArray().stream().map(u -> ((JsonObject) u).getString("username")))
+      .contains("admin", "listener");
+  }
+
+  @Test
+  @DisplayName("creating a user whose name is taken gets 409")
+  void duplicateUser() {
+    String admin = result(server.adminToken());
+    JsonObject body = new JsonObject().put("username", "twice").put("password", "twice-password");
+    assertThat(result(server.client.post("/api/admin/users").bearerTokenAuthentication(admin).sendJsonObject(body))
+      .statusCode()).isEqualTo(201);
+    HttpResponse<Buffer> again =
+      result(server.client.post("/api/admin/users").bearerTokenAuthentication(admin).sendJsonObject(body));
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(TestServer.error(again)).contains("already exists");
+  }
+
+  @Test
+  @DisplayName("an API key in the Api-Key header authenticates its owner until it is deleted")
+  void apiKeys() {
+    String user = result(server.userToken(result(server.adminToken()), "keyholder", "keyholder-password", false));
+    HttpResponse<Buffer> created = result(server.client.post("/api/keys").bearerTokenAuthentication(user).send());
+    assertThat(created.statusCode()).isEqualTo(201);
+    String key = created.bodyAsJsonObject().getString("key");
+    int keyId = created.bodyAsJsonObject().getInteger("id");
+    assertThat(key).hasSize(64);
+
+    HttpResponse<Buffer> who = result(server.client.get("/api/auth/me").putHeader("Api-Key", key).send());
+    assertThat(who.statusCode()).isEqualTo(200);
+    assertThat(who.bodyAsJsonObject().getString("username")).isEqualTo("keyholder");
+    assertThat(result(server.client.get("/api/admin/users").putHeader("Api-Key", key).send()).statusCode()).isEqualTo(403);
+
+    HttpResponse<Buffer> listed = result(server.get("/api/keys", user).send());
+    assertThat(listed.bodyAsJsonArray().getJsonObject(0).getString("ends_with")).isEqualTo(key.substring(60));
+    assertThat(listed.bodyAsString()).doesNotContain(key);
+
+    assertThat(result(server.client.delete("/api/keys/" + keyId).bearerTokenAuthentication(user).send()).statusCode())
+      .isEqualTo(204);
+    assertThat(result(server.client.get("/api/auth/me").putHeader("Api-Key", key).send()).statusCode()).isEqualTo(401);
+    assertThat(result(server.client.delete("/api/keys/" + keyId).bearerTokenAuthentication(user).send()).statusCode())
+      .isEqualTo(404);
+    assertThat(result(server.client.get("/api/auth/me").putHeader("Api-Key", "x".repeat(64)).send()).statusCode())
+      .isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("malformed JSON, missing fields, wrong types and oversized bodies get the JSON error shape")
+  void badBodies() {
+    HttpResponse<Buffer> malformed = result(server.client.post("/api/auth/login")
+      .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"username\": ")));
+    assertThat(malformed.statusCode()).isEqualTo(400);
+    assertThat(malformed.bodyAsJsonObject().getString("code")).isEqualTo("bad_request");
+
+    HttpResponse<Buffer> missing = result(server.client.post("/api/auth/login")
+      .sendJsonObject(new JsonObject().put("username", "admin")));
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(TestServer.error(missing)).contains("'password'");
+
+    HttpResponse<Buffer> wrongType = result(server.client.post("/api/auth/login")
+      .sendJsonObject(new JsonObject().put("username", 42).put("password", "x")));
+    assertThat(wrongType.statusCode()).isEqualTo(400);
+
+    HttpResponse<Buffer> array = result(server.client.post("/api/auth/login")
+      .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("[1,2]")));
+    assertThat(array.statusCode()).isEqualTo(400);
+
+    HttpResponse<Buffer> oversized = result(server.client.post("/api/auth/login")
+      .sendJsonObject(new JsonObject().put("username", "admin").put("password", "p".repeat(200_000))));
+    assertThat(oversized.statusCode()).isEqualTo(413);
+    assertThat(oversized.bodyAsJsonObject().getString("code")).isEqualTo("too_large");
+
+    HttpResponse<Buffer> unknown = result(server.get("/api/no-such-thing", result(server.adminToken())).send());
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.bodyAsJsonObject().getString("code")).isEqualTo("not_found");
+  }
+
+  @Test
+  @DisplayName("repeated failed sign-ins for one user are refused with 429, even with the right password")
+  void rateLimited() {
+    String admin = result(server.adminToken());
+    result(server.userToken(admin, "target", "target-password", false));
+    for (int i = 0; i < 10; i++) {
+      assertThat(login("target", "guess-" + i).statusCode()).isEqualTo(401);
+    }
+    HttpResponse<Buffer> limited = login("target", "target-password");
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.getHeader("Retry-After")).isNotNull();
+    assertThat(limited.bodyAsJsonObject().getString("code")).isEqualTo("rate_limited");
+  }
+
+  @Test
+  @DisplayName("GET /health answers ok while the database is reachable")
+  void health() {
+    HttpResponse<Buffer> response = result(server.client.get("/health").send());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.bodyAsJsonObject().getString("status")).isEqualTo("ok");
+  }
+
+  private static JsonObject claimsOf(String token) {
+    String payload = token.split("\\.")[1];
+    return new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(payload), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static String signingKey() throws Exception {
+    try (var c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties());
+         ResultSet rs = c.createStatement().executeQuery("SELECT secret FROM podvault.signing_key")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+}
