@@ -69,6 +69,7 @@ public class WebVerticle extends VerticleBase {
     AuthHandlers auth = new AuthHandlers(users, passwords, tokens);
     UserHandlers admin = new UserHandlers(users, passwords);
     KeyHandlers keys = new KeyHandlers(apiKeys);
+    DataHandlers data = new DataHandlers(vertx, pool);
 
     Router router = Router.router(vertx);
     router.route().handler(WebVerticle::securityHeaders);
@@ -86,6 +87,8 @@ public class WebVerticle extends VerticleBase {
     router.route("/api/data/*").handler(Authenticator::requireAdmin);
     router.get("/api/admin/users").handler(admin::list);
     router.post("/api/admin/users").handler(admin::create);
+    router.post("/api/data/backup_server").handler(data::backup);
+    router.get("/api/data/jobs/:id").handler(data::job);
     router.route("/api/*").handler(ctx -> ctx.fail(ApiException.notFound("no such API endpoint: " + ctx.request().path())));
 
     router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));

@@ -1,0 +1,110 @@
+package io.podvault.dump;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+
+/**
+ * The key that seals a backup: argon2id of the database password with a salt kept in the header, slow on
+ * purpose so a stolen file cannot be tried against many passwords quickly. The seal is HMAC-SHA-256 of the
+ * content's SHA-256 digest under that key.
+ */
+public final class Seal {
+
+  private static final int MEMORY_KIB = 65_536;
+  private static final int ITERATIONS = 3;
+  private static final int PARALLELISM = 1;
+  private static final int SALT_BYTES = 16;
+  private static final int MAX_MEMORY_KIB = 1 << 20;
+  private static final int MAX_ITERATIONS = 64;
+  private static final int MAX_PARALLELISM = 16;
+
+  private final int memoryKib;
+  private final int iterations;
+  private final int parallelism;
+  private final byte[] salt;
+
+  private Seal(int memoryKib, int iterations, int parallelism, byte[] salt) {
+    this.memoryKib = memoryKib;
+    this.iterations = iterations;
+    this.parallelism = parallelism;
+    this.salt = salt;
+  }
+
+  /** New parameters with a fresh salt, for a new backup. */
+  public static Seal fresh() {
+    byte[] salt = new byte[SALT_BYTES];
+    new SecureRandom().nextBytes(salt);
+    return new Seal(MEMORY_KIB, ITERATIONS, PARALLELISM, salt);
+  }
+
+  /** The parameters a header names; refuses values that would make checking a hostile file too costly. */
+  public static Seal fromJson(JsonObject kdf) {
+    if (!"argon2id".equals(kdf.getString("algorithm")) || !Integer.valueOf(19).equals(kdf.getInteger("version"))) {
+      throw new IllegalArgumentException("the key derivation is not argon2id version 19");
+    }
+    int memory = kdf.getInteger("memory_kib");
+    int iterations = kdf.getInteger("iterations");
+    int parallelism = kdf.getInteger("parallelism");
+    if (memory < 8 * parallelism || memory > MAX_MEMORY_KIB || iterations < 1 || iterations > MAX_ITERATIONS
+      || parallelism < 1 || parallelism > MAX_PARALLELISM) {
+      throw new IllegalArgumentException("the key derivation parameters are out of range");
+    }
+    byte[] salt = Base64.getDecoder().decode(kdf.getString("salt"));
+    if (salt.length < 8 || salt.length > 64) {
+      throw new IllegalArgumentException("the key derivation salt has a wrong length");
+    }
+    return new Seal(memory, iterations, parallelism, salt);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("algorithm", "argon2id")
+      .put("version", 19)
+      .put("memory_kib", memoryKib)
+      .put("iterations", iterations)
+      .put("parallelism", parallelism)
+      .put("salt", Base64.getEncoder().encodeToString(salt));
+  }
+
+  /** The sealing key for a password; takes a noticeable fraction of a second by design. */
+  public byte[] key(String password) {
+    Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+      .withVersion(Argon2Parameters.ARGON2_VERSION_13)
+      .withMemoryAsKB(memoryKib)
+      .withIterations(iterations)
+      .withParallelism(parallelism)
+      .withSalt(salt)
+      .build();
+    Argon2BytesGenerator generator = new Argon2BytesGenerator();
+    generator.init(params);
+    byte[] key = new byte[32];
+    generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), key);
+    return key;
+  }
+
+  public static byte[] hmac(byte[] key, byte[] contentSha256) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(contentSha256);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+
+  public static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}

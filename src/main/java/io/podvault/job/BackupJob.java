@@ -1,0 +1,118 @@
+package io.podvault.job;
+
+import io.podvault.config.DbCoordinates;
+import io.podvault.dump.Dumper;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backup: opened with the administrator's database password (which proves it), holding the job lock
+ * on that same connection, then dumping from one snapshot into the download stream.
+ */
+final class BackupJob implements Runnable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BackupJob.class);
+  private static final String INVALID_PASSWORD = "28P01";
+
+  private final Connection connection;
+  private final String password;
+  private final JobProgress progress;
+  private final StreamSender stream;
+
+  private BackupJob(Connection connection, String password, JobProgress progress, StreamSender stream) {
+    this.connection = connection;
+    this.password = password;
+    this.progress = progress;
+    this.stream = stream;
+  }
+
+  /**
+   * Checks the password against the database itself and takes the job lock; nothing is sent before both
+   * succeed.
+   */
+  static BackupJob open(DbCoordinates db, String password, JobProgress progress, StreamSender stream)
+    throws JobException {
+    Connection connection = connect(db, password);
+    try {
+      JobLock.acquire(connection);
+      progress.begin();
+      return new BackupJob(connection, password, progress, stream);
+    } catch (JobException e) {
+      closeQuietly(connection);
+      throw e;
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while starting the backup: " + e.getMessage(), e);
+    }
+  }
+
+  static Connection connect(DbCoordinates db, String password) throws JobException {
+    try {
+      return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties(password));
+    } catch (SQLException e) {
+      if (INVALID_PASSWORD.equals(e.getSQLState())) {
+        throw new JobException(JobFailure.WRONG_DATABASE_PASSWORD,
+          "the database password is wrong: it must be the password of the database role podvault uses");
+      }
+      throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database cannot be reached: " + e.getMessage(), e);
+    }
+  }
+
+  /** Aborts a running dump from another thread (server stopping): closing the connection ends the COPY. */
+  void abort() {
+    closeQuietly(connection);
+  }
+
+  @Override
+  public void run() {
+    try {
+      new Dumper(connection, password, new ProgressListener()).dump(stream);
+      stream.finish();
+      progress.succeed();
+      LOG.info("Backup {} finished", progress.id());
+    } catch (Exception e) {
+      String message = "the backup failed and the download was aborted: " + e.getMessage();
+      LOG.warn("Backup {} failed: {}", progress.id(), e.toString());
+      stream.abort(message);
+      progress.fail(message);
+    } finally {
+      closeQuietly(connection);
+    }
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException ignored) {
+      // closing a broken connection: nothing left to release, the server ended the session
+    }
+  }
+
+  private final class ProgressListener implements Dumper.Listener {
+
+    @Override
+    public void planned(List<Dumper.TableCount> tables) {
+      progress.plan(tables.size(), tables.stream().mapToLong(Dumper.TableCount::rows).sum());
+      progress.phase("dumping");
+    }
+
+    @Override
+    public void tableStarted(String table, long rowsTotal) {
+      progress.tableStarted(table, rowsTotal);
+    }
+
+    @Override
+    public void rowsCopied(String table, long rowsDoneInTable) {
+      progress.rowsDone(rowsDoneInTable);
+    }
+
+    @Override
+    public void tableFinished(String table) {
+      progress.tableFinished();
+    }
+  }
+}

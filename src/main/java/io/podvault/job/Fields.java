@@ -1,0 +1,43 @@
+package io.podvault.job;
+
+/** Field names of job messages and of the job event (DESIGN.md's WebSocket contract). */
+public final class Fields {
+
+  public static final String TYPE = "type";
+  public static final String JOB_ID = "job_id";
+  public static final String KIND = "kind";
+  public static final String STATE = "state";
+  public static final String PHASE = "phase";
+  public static final String TABLE = "table";
+  public static final String TABLE_ROWS_DONE = "table_rows_done";
+  public static final String TABLE_ROWS_TOTAL = "table_rows_total";
+  public static final String ROWS_DONE = "rows_done";
+  public static final String ROWS_TOTAL = "rows_total";
+  public static final String TABLES_DONE = "tables_done";
+  public static final String TABLES_TOTAL = "tables_total";
+  public static final String STARTED_BY = "started_by";
+  public static final String STARTED_AT = "started_at";
+  public static final String FINISHED_AT = "finished_at";
+  public static final String ERROR = "error";
+  public static final String REASON = "reason";
+
+  /** Job requests. */
+  public static final String DATABASE_PASS = "database_pass";
+  public static final String STREAM_ADDRESS = "stream_address";
+  public static final String FILE = "file";
+
+  /** Header of a download-stream message: what it carries. */
+  public static final String STREAM_PART = "part";
+  public static final String PART_DATA = "data";
+  public static final String PART_END = "end";
+  public static final String PART_FAIL = "fail";
+
+  public static final String KIND_BACKUP = "backup";
+  public static final String KIND_RESTORE = "restore";
+  public static final String STATE_RUNNING = "running";
+  public static final String STATE_SUCCEEDED = "succeeded";
+  public static final String STATE_FAILED = "failed";
+
+  private Fields() {
+  }
+}

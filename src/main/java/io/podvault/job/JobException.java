@@ -1,0 +1,21 @@
+package io.podvault.job;
+
+/** A job refused or failed for a reason the administrator can act on; the message says what to do. */
+public class JobException extends Exception {
+
+  private final JobFailure failure;
+
+  public JobException(JobFailure failure, String message) {
+    super(message);
+    this.failure = failure;
+  }
+
+  public JobException(JobFailure failure, String message, Throwable cause) {
+    super(message, cause);
+    this.failure = failure;
+  }
+
+  public JobFailure failure() {
+    return failure;
+  }
+}

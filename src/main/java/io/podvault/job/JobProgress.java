@@ -1,0 +1,149 @@
+package io.podvault.job;
+
+import static io.podvault.job.Fields.*;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.sql.SQLException;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a job is: phase, current table, rows and tables done. Every change is published on
+ * {@link Addresses#PROGRESS} (at most every {@value #PUBLISH_MILLIS} ms, and always at a table boundary,
+ * a phase change and the end) and kept in the job record at most once a second and at the end.
+ */
+public final class JobProgress {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobProgress.class);
+  private static final long PUBLISH_MILLIS = 100;
+  private static final long PERSIST_MILLIS = 1_000;
+
+  private final Vertx vertx;
+  private final JobStore store;
+  private final UUID id;
+  private final String kind;
+  private final String startedBy;
+
+  private String state = STATE_RUNNING;
+  private String phase;
+  private String table;
+  private long tableRowsDone;
+  private long tableRowsTotal;
+  private long rowsDoneBefore;
+  private long rowsTotal;
+  private int tablesDone;
+  private int tablesTotal;
+  private String error;
+  private long lastPublished;
+  private long lastPersisted;
+
+  public JobProgress(Vertx vertx, JobStore store, UUID id, String kind, String startedBy, String phase) {
+    this.vertx = vertx;
+    this.store = store;
+    this.id = id;
+    this.kind = kind;
+    this.startedBy = startedBy;
+    this.phase = phase;
+  }
+
+  public UUID id() {
+    return id;
+  }
+
+  /** Records the job and publishes its first event. */
+  public synchronized void begin() throws SQLException {
+    store.insert(id, kind, startedBy, event());
+    publish(true);
+  }
+
+  public synchronized void plan(int tables, long rows) {
+    tablesTotal = tables;
+    rowsTotal = rows;
+    publish(true);
+  }
+
+  public synchronized void phase(String newPhase) {
+    phase = newPhase;
+    table = null;
+    tableRowsDone = 0;
+    tableRowsTotal = 0;
+    publish(true);
+  }
+
+  public synchronized void tableStarted(String name, long rows) {
+    table = name;
+    tableRowsDone = 0;
+    tableRowsTotal = rows;
+    publish(true);
+  }
+
+  public synchronized void rowsDone(long rowsInTable) {
+    tableRowsDone = rowsInTable;
+    publish(false);
+  }
+
+  public synchronized void tableFinished() {
+    rowsDoneBefore += tableRowsDone;
+    tablesDone++;
+    publish(true);
+  }
+
+  public synchronized void succeed() {
+    state = STATE_SUCCEEDED;
+    finish();
+  }
+
+  public synchronized void fail(String message) {
+    state = STATE_FAILED;
+    error = message;
+    finish();
+  }
+
+  public synchronized JsonObject event() {
+    return new JsonObject()
+      .put(TYPE, "job")
+      .put(JOB_ID, id.toString())
+      .put(KIND, kind)
+      .put(STATE, state)
+      .put(PHASE, phase)
+      .put(TABLE, table)
+      .put(TABLE_ROWS_DONE, tableRowsDone)
+      .put(TABLE_ROWS_TOTAL, tableRowsTotal)
+      .put(ROWS_DONE, rowsDoneBefore + tableRowsDone)
+      .put(ROWS_TOTAL, rowsTotal)
+      .put(TABLES_DONE, tablesDone)
+      .put(TABLES_TOTAL, tablesTotal)
+      .put(STARTED_BY, startedBy)
+      .put(ERROR, error);
+  }
+
+  private void finish() {
+    JsonObject event = event();
+    try {
+      store.finish(id, state, error, event);
+    } catch (SQLException e) {
+      LOG.warn("Could not record the end of job {}: {}", id, e.getMessage());
+    }
+    vertx.eventBus().publish(Addresses.PROGRESS, event);
+  }
+
+  private void publish(boolean force) {
+    long now = System.currentTimeMillis();
+    if (!force && now - lastPublished < PUBLISH_MILLIS) {
+      return;
+    }
+    lastPublished = now;
+    JsonObject event = event();
+    vertx.eventBus().publish(Addresses.PROGRESS, event);
+    if (now - lastPersisted >= PERSIST_MILLIS) {
+      lastPersisted = now;
+      try {
+        store.update(id, event);
+      } catch (SQLException e) {
+        LOG.warn("Could not record the progress of job {}: {}", id, e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.podvault.job;
+
+import io.podvault.config.DbCoordinates;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.UUID;
+
+/**
+ * Job records in {@code podvault.jobs}: what any process on the database shows for a job, and what survives
+ * the restore itself (schema podvault is never replaced). Blocking JDBC; used from job threads only.
+ */
+public final class JobStore {
+
+  private static final String INSERT =
+    "INSERT INTO podvault.jobs (id, kind, state, started_by, progress) VALUES (?, ?, 'running', ?, ?::jsonb)";
+  private static final String UPDATE = "UPDATE podvault.jobs SET progress = ?::jsonb WHERE id = ?";
+  private static final String FINISH =
+    "UPDATE podvault.jobs SET state = ?, error = ?, progress = ?::jsonb, finished_at = now() WHERE id = ?";
+  private static final String ABANDONED =
+    "UPDATE podvault.jobs SET state = 'failed', finished_at = now(), "
+      + "error = 'the server stopped while this job was running; nothing was changed by it' WHERE state = 'running'";
+
+  private final DbCoordinates db;
+
+  public JobStore(DbCoordinates db) {
+    this.db = db;
+  }
+
+  public void insert(UUID id, String kind, String startedBy, JsonObject progress) throws SQLException {
+    execute(INSERT, ps -> {
+      ps.setObject(1, id);
+      ps.setString(2, kind);
+      ps.setString(3, startedBy);
+      ps.setString(4, progress.encode());
+    });
+  }
+
+  public void update(UUID id, JsonObject progress) throws SQLException {
+    execute(UPDATE, ps -> {
+      ps.setString(1, progress.encode());
+      ps.setObject(2, id);
+    });
+  }
+
+  public void finish(UUID id, String state, String error, JsonObject progress) throws SQLException {
+    execute(FINISH, ps -> {
+      ps.setString(1, state);
+      ps.setString(2, error);
+      ps.setString(3, progress.encode());
+      ps.setObject(4, id);
+    });
+  }
+
+  /** Marks jobs of processes that died as failed; call only while no process holds the job lock. */
+  public int failAbandoned(Connection connection) throws SQLException {
+    try (PreparedStatement ps = connection.prepareStatement(ABANDONED)) {
+      return ps.executeUpdate();
+    }
+  }
+
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  private void execute(String sql, Binder binder) throws SQLException {
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+         PreparedStatement ps = c.prepareStatement(sql)) {
+      binder.bind(ps);
+      ps.executeUpdate();
+    }
+  }
+}

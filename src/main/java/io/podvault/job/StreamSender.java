@@ -1,0 +1,114 @@
+package io.podvault.job;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An output stream that ships a job's bytes to the web verticle over the event bus, in chunks, with
+ * back-pressure: at most {@value #WINDOW} chunks are unacknowledged, and the web side acknowledges a chunk
+ * only once the HTTP response can take more. A slow client therefore slows the job, never fills memory.
+ * Blocking; used from a job thread, never from an event loop.
+ */
+public final class StreamSender extends OutputStream {
+
+  static final int CHUNK_BYTES = 64 * 1024;
+  private static final int WINDOW = 8;
+  /** A client that takes nothing for this long has gone; the job then stops. */
+  private static final long STALL_MILLIS = 120_000;
+
+  private final Vertx vertx;
+  private final String address;
+  private final String jobId;
+  private final Semaphore credits = new Semaphore(WINDOW);
+  private byte[] chunk = new byte[CHUNK_BYTES];
+  private int filled;
+  private volatile Throwable failure;
+
+  public StreamSender(Vertx vertx, String address, String jobId) {
+    this.vertx = vertx;
+    this.address = address;
+    this.jobId = jobId;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] bytes, int offset, int length) throws IOException {
+    while (length > 0) {
+      int n = Math.min(length, CHUNK_BYTES - filled);
+      System.arraycopy(bytes, offset, chunk, filled, n);
+      filled += n;
+      offset += n;
+      length -= n;
+      if (filled == CHUNK_BYTES) {
+        ship();
+      }
+    }
+  }
+
+  @Override
+  public void flush() throws IOException {
+    if (filled > 0) {
+      ship();
+    }
+  }
+
+  /** Sends what is left, waits until the client has taken every byte, then ends the response. */
+  public void finish() throws IOException {
+    flush();
+    awaitCredits(WINDOW);
+    send(Fields.PART_END, Buffer.buffer());
+    awaitCredits(WINDOW);
+  }
+
+  /** Tells the web side to abort the response, so the client sees a failed download, not a short file. */
+  public void abort(String reason) {
+    vertx.eventBus().send(address, Buffer.buffer(reason), options(Fields.PART_FAIL));
+  }
+
+  private void ship() throws IOException {
+    awaitCredits(1);
+    send(Fields.PART_DATA, Buffer.buffer(chunk).slice(0, filled));
+    chunk = new byte[CHUNK_BYTES];
+    filled = 0;
+  }
+
+  private void send(String part, Buffer body) {
+    vertx.eventBus().request(address, body, options(part)).onComplete(ar -> {
+      if (ar.failed() && failure == null) {
+        failure = ar.cause();
+      }
+      credits.release();
+    });
+  }
+
+  private void awaitCredits(int count) throws IOException {
+    try {
+      if (!credits.tryAcquire(count, STALL_MILLIS, TimeUnit.MILLISECONDS)) {
+        throw new IOException("the client took no data for " + STALL_MILLIS / 1000 + " seconds");
+      }
+      if (count > 1) {
+        credits.release(count - 1);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("the job was interrupted");
+    }
+    if (failure != null) {
+      throw new IOException("the download stopped: " + failure.getMessage());
+    }
+  }
+
+  private DeliveryOptions options(String part) {
+    return new DeliveryOptions().addHeader(Fields.STREAM_PART, part).addHeader(Fields.JOB_ID, jobId)
+      .setSendTimeout(STALL_MILLIS);
+  }
+}

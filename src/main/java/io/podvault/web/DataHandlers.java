@@ -1,0 +1,104 @@
+package io.podvault.web;
+
+import static io.podvault.job.Fields.*;
+
+import io.podvault.auth.AttemptLimiter;
+import io.podvault.auth.Principal;
+import io.podvault.job.Addresses;
+import io.podvault.job.JobFailure;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.UUID;
+
+/** {@code /api/data/*}: server backup and restore, and the state of their jobs. */
+final class DataHandlers {
+
+  static final String BACKUP_FILE_NAME = "server_backup.sql";
+  private static final int MAX_PASSWORD_FAILURES = 10;
+  private static final long PASSWORD_WINDOW_MILLIS = 15 * 60 * 1000L;
+  /** Checking the password and taking the lock can wait on a busy database, never on the dump itself. */
+  private static final long START_TIMEOUT_MILLIS = 60_000;
+  private static final String FIND_JOB =
+    "SELECT kind, state, started_by, started_at, finished_at, progress, error FROM podvault.jobs WHERE id = $1";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final AttemptLimiter passwordFailures = new AttemptLimiter(MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MILLIS);
+
+  DataHandlers(Vertx vertx, Pool pool) {
+    this.vertx = vertx;
+    this.pool = pool;
+  }
+
+  void backup(RoutingContext ctx) {
+    Principal caller = Authenticator.principal(ctx);
+    String password = Requests.requiredString(Requests.jsonBody(ctx), DATABASE_PASS, 1024);
+    String limitKey = Integer.toString(caller.userId());
+    long wait = passwordFailures.retryAfterSeconds(limitKey, System.currentTimeMillis());
+    if (wait > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(wait));
+      throw new ApiException(429, "rate_limited", "too many wrong database passwords; try again in " + wait + " seconds");
+    }
+    DownloadRelay relay = new DownloadRelay(vertx, ctx.response(), BACKUP_FILE_NAME);
+    JsonObject request = new JsonObject()
+      .put(DATABASE_PASS, password)
+      .put(STARTED_BY, caller.username())
+      .put(STREAM_ADDRESS, relay.address());
+    relay.ready()
+      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.BACKUP_START, request,
+        new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS)))
+      .onSuccess(reply -> relay.begin(reply.body().getString(JOB_ID)))
+      .onFailure(e -> {
+        relay.close();
+        ApiException error = jobError(e);
+        if ("wrong_database_password".equals(error.code())) {
+          passwordFailures.recordFailure(limitKey, System.currentTimeMillis());
+        }
+        ctx.fail(error);
+      });
+  }
+
+  void job(RoutingContext ctx) {
+    UUID id;
+    try {
+      id = UUID.fromString(ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.notFound("there is no job " + ctx.pathParam("id"));
+    }
+    pool.preparedQuery(FIND_JOB).execute(Tuple.of(id))
+      .onSuccess(rows -> {
+        if (rows.size() == 0) {
+          ctx.fail(ApiException.notFound("there is no job " + id));
+          return;
+        }
+        Row row = rows.iterator().next();
+        JsonObject progress = (JsonObject) row.getValue("progress");
+        JsonObject job = progress.copy()
+          .put(JOB_ID, id.toString())
+          .put(KIND, row.getString("kind"))
+          .put(STATE, row.getString("state"))
+          .put(STARTED_BY, row.getString("started_by"))
+          .put(STARTED_AT, String.valueOf(row.getOffsetDateTime("started_at")))
+          .put(FINISHED_AT, row.getOffsetDateTime("finished_at") == null ? null : row.getOffsetDateTime("finished_at").toString())
+          .put(ERROR, row.getString("error"));
+        job.remove(TYPE);
+        Responses.json(ctx, 200, job);
+      })
+      .onFailure(ctx::fail);
+  }
+
+  /** The HTTP error for a job request the job verticle refused. */
+  static ApiException jobError(Throwable e) {
+    if (e instanceof ReplyException reply && reply.failureCode() >= 0) {
+      JobFailure failure = JobFailure.fromCode(reply.failureCode());
+      return new ApiException(failure.httpStatus(), failure.code(), reply.getMessage());
+    }
+    return new ApiException(503, "job_service_unavailable", "the job service did not answer: " + e.getMessage());
+  }
+}
