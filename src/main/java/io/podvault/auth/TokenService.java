@@ -103,7 +103,8 @@ public final class TokenService {
       .compose(v -> reload());
   }
 
-  private static String newSecret() {
+  /** A new random signing key. */
+  public static String newSecret() {
     byte[] bytes = new byte[48];
     new SecureRandom().nextBytes(bytes);
     return Base64.getEncoder().encodeToString(bytes);

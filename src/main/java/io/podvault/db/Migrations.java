@@ -44,6 +44,12 @@ public final class Migrations {
     return pending[pending.length - 1].getVersion().getVersion();
   }
 
+  /** Every application schema version the migrations define, oldest first. */
+  public static java.util.List<String> knownVersions(DbCoordinates db) {
+    return java.util.Arrays.stream(flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().all())
+      .map(m -> m.getVersion().getVersion()).toList();
+  }
+
   public static String currentVersion(DbCoordinates db) {
     var current = flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().current();
     return current == null ? null : current.getVersion().getVersion();

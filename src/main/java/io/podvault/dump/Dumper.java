@@ -150,11 +150,7 @@ public final class Dumper {
   }
 
   private static void writeStatements(OutputStream body, List<String> statements) throws IOException {
-    StringBuilder text = new StringBuilder();
-    for (String statement : statements) {
-      text.append(statement).append("\n\n");
-    }
-    body.write(text.toString().getBytes(StandardCharsets.UTF_8));
+    body.write(SchemaScript.text(statements).getBytes(StandardCharsets.UTF_8));
   }
 
   private void copyTable(OutputStream body, SchemaScript script, Table table, long expected)

@@ -23,6 +23,15 @@ public final class SchemaScript {
     this.schema = schema;
   }
 
+  /** Statements as the file holds them: each followed by a blank line. */
+  public static String text(List<String> statements) {
+    StringBuilder text = new StringBuilder();
+    for (String statement : statements) {
+      text.append(statement).append("\n\n");
+    }
+    return text.toString();
+  }
+
   public List<String> preData() {
     List<String> statements = new ArrayList<>(catalog.types());
     catalog.functions().forEach(f -> statements.add(f.strip() + ";"));

@@ -71,16 +71,22 @@ final class BackupJob implements Runnable {
   public void run() {
     try {
       new Dumper(connection, password, new ProgressListener()).dump(stream);
-      stream.finish();
-      progress.succeed();
-      LOG.info("Backup {} finished", progress.id());
+      stream.drain();
     } catch (Exception e) {
       String message = "the backup failed and the download was aborted: " + e.getMessage();
       LOG.warn("Backup {} failed: {}", progress.id(), e.toString());
       stream.abort(message);
       progress.fail(message);
+      return;
     } finally {
       closeQuietly(connection);
+    }
+    progress.succeed();
+    LOG.info("Backup {} finished", progress.id());
+    try {
+      stream.end();
+    } catch (Exception e) {
+      LOG.warn("Backup {} was complete but the client left before the response ended: {}", progress.id(), e.toString());
     }
   }
 
@@ -94,25 +100,28 @@ final class BackupJob implements Runnable {
 
   private final class ProgressListener implements Dumper.Listener {
 
+    private long rowsReported;
+
     @Override
     public void planned(List<Dumper.TableCount> tables) {
-      progress.plan(tables.size(), tables.stream().mapToLong(Dumper.TableCount::rows).sum());
-      progress.phase("dumping");
+      progress.phase("dumping", tables.size(), tables.stream().mapToLong(Dumper.TableCount::rows).sum());
     }
 
     @Override
     public void tableStarted(String table, long rowsTotal) {
+      rowsReported = 0;
       progress.tableStarted(table, rowsTotal);
     }
 
     @Override
     public void rowsCopied(String table, long rowsDoneInTable) {
-      progress.rowsDone(rowsDoneInTable);
+      progress.rowsDone(table, rowsDoneInTable - rowsReported);
+      rowsReported = rowsDoneInTable;
     }
 
     @Override
     public void tableFinished(String table) {
-      progress.tableFinished();
+      progress.tableFinished(table);
     }
   }
 }

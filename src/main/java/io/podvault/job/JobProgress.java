@@ -31,7 +31,7 @@ public final class JobProgress {
   private String table;
   private long tableRowsDone;
   private long tableRowsTotal;
-  private long rowsDoneBefore;
+  private long rowsDone;
   private long rowsTotal;
   private int tablesDone;
   private int tablesTotal;
@@ -58,20 +58,20 @@ public final class JobProgress {
     publish(true);
   }
 
-  public synchronized void plan(int tables, long rows) {
+  /** Enters a phase with its own totals; the counters start again from zero. */
+  public synchronized void phase(String newPhase, int tables, long rows) {
+    phase = newPhase;
     tablesTotal = tables;
     rowsTotal = rows;
-    publish(true);
-  }
-
-  public synchronized void phase(String newPhase) {
-    phase = newPhase;
+    tablesDone = 0;
+    rowsDone = 0;
     table = null;
     tableRowsDone = 0;
     tableRowsTotal = 0;
     publish(true);
   }
 
+  /** A table (or, while indexing, a statement on a table) begins; it becomes the current one shown. */
   public synchronized void tableStarted(String name, long rows) {
     table = name;
     tableRowsDone = 0;
@@ -79,14 +79,20 @@ public final class JobProgress {
     publish(true);
   }
 
-  public synchronized void rowsDone(long rowsInTable) {
-    tableRowsDone = rowsInTable;
+  /** {@code delta} more rows of {@code name} are done; tables may run side by side. */
+  public synchronized void rowsDone(String name, long delta) {
+    rowsDone += delta;
+    if (name.equals(table)) {
+      tableRowsDone += delta;
+    }
     publish(false);
   }
 
-  public synchronized void tableFinished() {
-    rowsDoneBefore += tableRowsDone;
+  public synchronized void tableFinished(String name) {
     tablesDone++;
+    if (name.equals(table)) {
+      tableRowsDone = tableRowsTotal;
+    }
     publish(true);
   }
 
@@ -111,7 +117,7 @@ public final class JobProgress {
       .put(TABLE, table)
       .put(TABLE_ROWS_DONE, tableRowsDone)
       .put(TABLE_ROWS_TOTAL, tableRowsTotal)
-      .put(ROWS_DONE, rowsDoneBefore + tableRowsDone)
+      .put(ROWS_DONE, rowsDone)
       .put(ROWS_TOTAL, rowsTotal)
       .put(TABLES_DONE, tablesDone)
       .put(TABLES_TOTAL, tablesTotal)

@@ -61,12 +61,17 @@ public final class StreamSender extends OutputStream {
     }
   }
 
-  /** Sends what is left, waits until the client has taken every byte, then ends the response. */
-  public void finish() throws IOException {
+  /** Sends what is left and waits until the HTTP response has taken every byte. */
+  public void drain() throws IOException {
     flush();
-    awaitCredits(WINDOW);
+    awaitAllCredits();
+  }
+
+  /** Ends the response, once everything is drained. */
+  public void end() throws IOException {
+    awaitCredits();
     send(Fields.PART_END, Buffer.buffer());
-    awaitCredits(WINDOW);
+    awaitAllCredits();
   }
 
   /** Tells the web side to abort the response, so the client sees a failed download, not a short file. */
@@ -75,7 +80,7 @@ public final class StreamSender extends OutputStream {
   }
 
   private void ship() throws IOException {
-    awaitCredits(1);
+    awaitCredits();
     send(Fields.PART_DATA, Buffer.buffer(chunk).slice(0, filled));
     chunk = new byte[CHUNK_BYTES];
     filled = 0;
@@ -90,13 +95,21 @@ public final class StreamSender extends OutputStream {
     });
   }
 
-  private void awaitCredits(int count) throws IOException {
+  /** Takes one credit for the next message: waits while {@value #WINDOW} chunks are unacknowledged. */
+  private void awaitCredits() throws IOException {
+    acquire(1);
+  }
+
+  /** Waits until every chunk sent has been acknowledged. */
+  private void awaitAllCredits() throws IOException {
+    acquire(WINDOW);
+    credits.release(WINDOW);
+  }
+
+  private void acquire(int count) throws IOException {
     try {
       if (!credits.tryAcquire(count, STALL_MILLIS, TimeUnit.MILLISECONDS)) {
         throw new IOException("the client took no data for " + STALL_MILLIS / 1000 + " seconds");
-      }
-      if (count > 1) {
-        credits.release(count - 1);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -37,6 +37,10 @@ final class Authenticator implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    if (!ctx.request().isEnded()) {
+      // An upload waits, unread, until the caller is known; the body handler after this one resumes it.
+      ctx.request().pause();
+    }
     String authorization = ctx.request().getHeader("Authorization");
     String apiKey = ctx.request().getHeader("Api-Key");
     Future<Principal> caller;

@@ -10,7 +10,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -27,13 +29,65 @@ final class DataHandlers {
   private static final String FIND_JOB =
     "SELECT kind, state, started_by, started_at, finished_at, progress, error FROM podvault.jobs WHERE id = $1";
 
+  private static final long RESTORE_CHECK_TIMEOUT_MILLIS = 60 * 60 * 1000L;
+  private static final String RESTORE_RUNNING =
+    "SELECT EXISTS (SELECT 1 FROM podvault.jobs WHERE kind = 'restore' AND state = 'running') AS running";
+
   private final Vertx vertx;
   private final Pool pool;
+  private final java.nio.file.Path restoreDir;
   private final AttemptLimiter passwordFailures = new AttemptLimiter(MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MILLIS);
 
-  DataHandlers(Vertx vertx, Pool pool) {
+  DataHandlers(Vertx vertx, Pool pool, java.nio.file.Path restoreDir) {
     this.vertx = vertx;
     this.pool = pool;
+    this.restoreDir = restoreDir;
+  }
+
+  /** Refuses anything but a multipart upload before a byte of it is stored. */
+  static void requireMultipart(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+      throw new ApiException(415, "unsupported_media_type",
+        "send the backup as multipart/form-data with the fields backup_file and database_pass");
+    }
+    ctx.next();
+  }
+
+  /**
+   * The upload is already stored (by the body handler, in the data folder); it is handed to the job
+   * verticle, which validates all of it and answers 202 only when it may be restored.
+   */
+  void restore(RoutingContext ctx) {
+    List<FileUpload> files = ctx.fileUploads();
+    if (files.size() != 1 || !"backup_file".equals(files.get(0).name())) {
+      throw ApiException.badRequest("send exactly one file, in the field 'backup_file'");
+    }
+    String password = ctx.request().getFormAttribute(DATABASE_PASS);
+    if (password == null || password.isEmpty()) {
+      throw ApiException.badRequest("the field 'database_pass' is missing: enter the database password used when the backup was made");
+    }
+    if (password.length() > 1024) {
+      throw ApiException.badRequest("the field 'database_pass' is longer than 1024 characters");
+    }
+    String stored = restoreDir.resolve("restore-" + UUID.randomUUID() + ".sql").toString();
+    JsonObject request = new JsonObject()
+      .put(FILE, stored)
+      .put(DATABASE_PASS, password)
+      .put(STARTED_BY, Authenticator.principal(ctx).username());
+    vertx.fileSystem().move(files.get(0).uploadedFileName(), stored)
+      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, request,
+        new DeliveryOptions().setSendTimeout(RESTORE_CHECK_TIMEOUT_MILLIS)))
+      .onSuccess(reply -> Responses.json(ctx, 202, new JsonObject().put(JOB_ID, reply.body().getString(JOB_ID))))
+      .onFailure(e -> ctx.fail(jobError(e)));
+  }
+
+  /** PinePods' unauthenticated probe. */
+  void restoreStatus(RoutingContext ctx) {
+    pool.query(RESTORE_RUNNING).execute()
+      .onSuccess(rows -> Responses.json(ctx, 200,
+        new JsonObject().put("restore_in_progress", rows.iterator().next().getBoolean("running"))))
+      .onFailure(ctx::fail);
   }
 
   void backup(RoutingContext ctx) {

@@ -22,7 +22,8 @@ final class DownloadRelay {
   private final HttpServerResponse response;
   private final String fileName;
   private final MessageConsumer<Buffer> consumer;
-  private Message<Buffer> waitingForDrain;
+  /** Chunks written while the response was full; acknowledged together when it drains. */
+  private final java.util.ArrayDeque<Message<Buffer>> waitingForDrain = new java.util.ArrayDeque<>();
   private boolean clientGone;
 
   DownloadRelay(Vertx vertx, HttpServerResponse response, String fileName) {
@@ -31,9 +32,15 @@ final class DownloadRelay {
     this.consumer = vertx.eventBus().consumer("jobs.stream." + UUID.randomUUID(), this::handle);
     response.closeHandler(v -> {
       clientGone = true;
-      if (waitingForDrain != null) {
-        waitingForDrain.fail(JobFailure.CLIENT_GONE.ordinal(), "the client closed the connection");
-        waitingForDrain = null;
+      Message<Buffer> waiting;
+      while ((waiting = waitingForDrain.poll()) != null) {
+        waiting.fail(JobFailure.CLIENT_GONE.ordinal(), "the client closed the connection");
+      }
+    });
+    response.drainHandler(v -> {
+      Message<Buffer> waiting;
+      while ((waiting = waitingForDrain.poll()) != null) {
+        waiting.reply(null);
       }
     });
   }
@@ -75,13 +82,7 @@ final class DownloadRelay {
       case PART_DATA -> {
         response.write(message.body());
         if (response.writeQueueFull()) {
-          waitingForDrain = message;
-          response.drainHandler(v -> {
-            if (waitingForDrain == message) {
-              waitingForDrain = null;
-              message.reply(null);
-            }
-          });
+          waitingForDrain.add(message);
         } else {
           message.reply(null);
         }

@@ -7,6 +7,10 @@ import io.podvault.auth.UserStore;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.job.Addresses;
+import io.podvault.job.Fields;
+import io.podvault.job.JobVerticle;
+import io.vertx.core.http.HttpMethod;
+import java.nio.file.Path;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -26,7 +30,11 @@ public class WebVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
 
+  private static final String RESTORE_PATH = "/api/data/restore_server";
+
   private Pool pool;
+  /** True while a restore swaps the data in; writes then get 503 instead of waiting on its locks. */
+  private boolean swapping;
   private Passwords passwords;
   private TokenService tokens;
   private HttpServer server;
@@ -43,6 +51,9 @@ public class WebVerticle extends VerticleBase {
     passwords = new Passwords(vertx);
     tokens = new TokenService(vertx, pool, config.tokenTtlSeconds());
     vertx.eventBus().consumer(Addresses.SIGNOUT, message -> tokens.reload());
+    vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS, message -> swapping =
+      Fields.STATE_RUNNING.equals(message.body().getString(Fields.STATE))
+        && "swapping".equals(message.body().getString(Fields.PHASE)));
     Router router = routes(config);
     return tokens.load()
       .compose(v -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort()))
@@ -69,15 +80,28 @@ public class WebVerticle extends VerticleBase {
     AuthHandlers auth = new AuthHandlers(users, passwords, tokens);
     UserHandlers admin = new UserHandlers(users, passwords);
     KeyHandlers keys = new KeyHandlers(apiKeys);
-    DataHandlers data = new DataHandlers(vertx, pool);
+    Path restoreDir = config.dataDir().resolve(JobVerticle.RESTORE_DIR);
+    DataHandlers data = new DataHandlers(vertx, pool, restoreDir);
+    BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+    BodyHandler uploads = BodyHandler.create(config.dataDir().resolve("uploads").toString())
+      .setBodyLimit(config.maxUploadBytes())
+      .setDeleteUploadedFilesOnEnd(true);
 
     Router router = Router.router(vertx);
     router.route().handler(WebVerticle::securityHeaders);
     router.get("/health").handler(this::health);
 
-    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    router.route("/api/*").handler(ctx -> {
+      if (RESTORE_PATH.equals(ctx.normalizedPath())) {
+        ctx.next();
+      } else {
+        jsonBodies.handle(ctx);
+      }
+    });
     router.post("/api/auth/login").handler(auth::login);
+    router.get("/api/data/restore_status").handler(data::restoreStatus);
     router.route("/api/*").handler(new Authenticator(tokens, apiKeys));
+    router.route("/api/*").handler(this::refuseWritesDuringSwap);
     router.post("/api/auth/logout").handler(auth::logout);
     router.get("/api/auth/me").handler(auth::me);
     router.post("/api/keys").handler(keys::create);
@@ -89,6 +113,10 @@ public class WebVerticle extends VerticleBase {
     router.post("/api/admin/users").handler(admin::create);
     router.post("/api/data/backup_server").handler(data::backup);
     router.get("/api/data/jobs/:id").handler(data::job);
+    // Three routes, so the upload is read only after the caller and the content type have been checked.
+    router.post(RESTORE_PATH).handler(DataHandlers::requireMultipart);
+    router.post(RESTORE_PATH).handler(uploads);
+    router.post(RESTORE_PATH).handler(data::restore);
     router.route("/api/*").handler(ctx -> ctx.fail(ApiException.notFound("no such API endpoint: " + ctx.request().path())));
 
     router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));
@@ -100,6 +128,15 @@ public class WebVerticle extends VerticleBase {
     pool.query("SELECT 1").execute()
       .onSuccess(rows -> Responses.json(ctx, 200, new JsonObject().put("status", "ok")))
       .onFailure(e -> Responses.error(ctx, 503, "database_unavailable", "the database is not reachable: " + e.getMessage()));
+  }
+
+  private void refuseWritesDuringSwap(RoutingContext ctx) {
+    if (swapping && ctx.request().method() != HttpMethod.GET) {
+      ctx.response().putHeader("Retry-After", "2");
+      throw new ApiException(503, "restore_swapping",
+        "a restore is replacing the server's data right now; try again in a few seconds");
+    }
+    ctx.next();
   }
 
   private static void securityHeaders(RoutingContext ctx) {

@@ -36,7 +36,8 @@ class MigrationsTest {
       assertThat(count(c, "SELECT count(*) FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
         + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.contype = 'f' AND " + app)).isEqualTo(65);
       assertThat(count(c, "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-        + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + app)).isEqualTo(138);
+        + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + app)).as("PinePods' 138 and podvault's API key index")
+        .isEqualTo(139);
       assertThat(count(c, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
         + "AND table_name = 'Users'")).isEqualTo(28);
       assertThat(count(c, "SELECT count(*) FROM pg_tables WHERE schemaname = 'podvault' "

@@ -91,6 +91,14 @@ public final class TestServer {
       });
   }
 
+  /** Posts a backup request and writes the response body, whatever it is, to {@code target}. */
+  public Future<HttpResponse<Void>> downloadBackup(String token, String databasePassword, Path target) {
+    return vertx.fileSystem().open(target.toString(), new io.vertx.core.file.OpenOptions().setTruncateExisting(true))
+      .compose(file -> client.post("/api/data/backup_server").bearerTokenAuthentication(token)
+        .as(io.vertx.ext.web.codec.BodyCodec.pipe(file))
+        .sendJsonObject(new JsonObject().put("database_pass", databasePassword)));
+  }
+
   public HttpRequest<Buffer> get(String path, String token) {
     return client.get(path).bearerTokenAuthentication(token);
   }

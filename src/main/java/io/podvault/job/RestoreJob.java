@@ -1,0 +1,180 @@
+package io.podvault.job;
+
+import io.podvault.auth.TokenService;
+import io.podvault.config.DbCoordinates;
+import io.podvault.restore.BackupValidator;
+import io.podvault.restore.BackupValidator.Validated;
+import io.podvault.restore.SchemaSwap;
+import io.podvault.restore.ShadowLoader;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One restore: holds the job lock on a connection of its own for its whole life, validates the stored
+ * upload, loads it into the shadow schema, swaps it in and signs everyone out. The upload is deleted and
+ * the lock released whatever happens; a failure before the swap leaves the live data as it was.
+ */
+final class RestoreJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RestoreJob.class);
+
+  private final Vertx vertx;
+  private final DbCoordinates db;
+  private final Path file;
+  private final JobProgress progress;
+  private final Connection lock;
+  private volatile ShadowLoader loader;
+
+  private RestoreJob(Vertx vertx, DbCoordinates db, Path file, JobProgress progress, Connection lock) {
+    this.vertx = vertx;
+    this.db = db;
+    this.file = file;
+    this.progress = progress;
+    this.lock = lock;
+  }
+
+  /** Takes the job lock, or refuses with {@link JobFailure#JOB_RUNNING}; deletes the upload when refused. */
+  static RestoreJob open(Vertx vertx, DbCoordinates db, Path file, JobProgress progress) throws JobException {
+    Connection lock = null;
+    try {
+      lock = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+      JobLock.acquire(lock);
+      progress.begin();
+      return new RestoreJob(vertx, db, file, progress, lock);
+    } catch (JobException e) {
+      close(lock);
+      delete(file);
+      throw e;
+    } catch (SQLException e) {
+      close(lock);
+      delete(file);
+      throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while starting the restore: " + e.getMessage(), e);
+    }
+  }
+
+  /** Checks the whole file; nothing has changed when this throws. */
+  Validated validate(String password) throws JobException {
+    progress.phase("validating", 0, 0);
+    try {
+      BackupValidator validator = new BackupValidator(file, db, new Listener());
+      return validator.validate(password);
+    } catch (JobException e) {
+      finish(e.getMessage());
+      throw e;
+    } catch (Exception e) {
+      String message = "the file could not be checked: " + e.getMessage();
+      finish(message);
+      throw new JobException(JobFailure.INTERNAL, message, e);
+    }
+  }
+
+  /** Loads, swaps and signs everyone out; runs on the job thread after the 202. */
+  void run(Validated backup) {
+    String error = null;
+    try {
+      loader = new ShadowLoader(db, file, backup, new Listener());
+      loader.load();
+      progress.phase("swapping", 0, 0);
+      try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+        SchemaSwap.swap(c, ShadowLoader.SHADOW_SCHEMA, TokenService.newSecret());
+      }
+      LOG.info("Restore {} replaced the data from a backup of {} (schema version {})", progress.id(),
+        backup.header().createdAt(), backup.header().schemaVersion());
+    } catch (Exception e) {
+      error = "the restore failed and the data was left as it was before: " + e.getMessage();
+      LOG.warn("Restore {} failed: {}", progress.id(), e.toString());
+      dropShadow();
+    }
+    finish(error);
+    if (error == null) {
+      vertx.eventBus().publish(Addresses.SIGNOUT, new JsonObject()
+        .put(Fields.TYPE, "signout").put(Fields.REASON, "restore").put(Fields.JOB_ID, progress.id().toString()));
+    }
+  }
+
+  /** Stops the job from another thread (server stopping). */
+  void abort() {
+    ShadowLoader running = loader;
+    if (running != null) {
+      running.abort();
+    }
+  }
+
+  private void finish(String error) {
+    if (error == null) {
+      progress.succeed();
+    } else {
+      progress.fail(error);
+    }
+    delete(file);
+    close(lock);
+  }
+
+  private void dropShadow() {
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+      ShadowLoader.drop(c);
+    } catch (SQLException e) {
+      LOG.warn("Could not drop the shadow schema of a failed restore (the next start will): {}", e.getMessage());
+    }
+  }
+
+  private static void delete(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (Exception e) {
+      LOG.warn("Could not delete {} (the next start will): {}", file, e.toString());
+    }
+  }
+
+  private static void close(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // closing releases the lock; a broken connection has already lost it
+    }
+  }
+
+  /** Relays validator and loader progress to the job's events. */
+  private final class Listener implements BackupValidator.Progress, ShadowLoader.Listener {
+
+    @Override
+    public void planned(int tables, long rows) {
+      progress.phase("validating", tables, rows);
+    }
+
+    @Override
+    public void phase(String phase, int steps, long rows) {
+      progress.phase(phase, steps, rows);
+    }
+
+    @Override
+    public void tableStarted(String table, long rows) {
+      progress.tableStarted(table, rows);
+    }
+
+    @Override
+    public void rowsChecked(String table, long delta) {
+      progress.rowsDone(table, delta);
+    }
+
+    @Override
+    public void rowsDone(String table, long delta) {
+      progress.rowsDone(table, delta);
+    }
+
+    @Override
+    public void tableFinished(String table) {
+      progress.tableFinished(table);
+    }
+  }
+}

@@ -1,0 +1,376 @@
+package io.podvault.restore;
+
+import io.podvault.config.DbCoordinates;
+import io.podvault.dump.BackupFormat;
+import io.podvault.dump.Catalog;
+import io.podvault.dump.Sql;
+import io.podvault.dump.Seal;
+import io.podvault.job.JobFailure;
+import io.podvault.restore.BackupHeader.TableEntry;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a whole backup file before anything is changed: that it is a podvault backup of a known format
+ * and schema version, complete, undamaged (SHA-256), sealed with the given password (HMAC), that its
+ * statements are exactly those podvault writes for that schema version, that it loads only that
+ * version's tables and columns, and that every table holds the rows its header promises.
+ */
+public final class BackupValidator {
+
+  /** Told table by table how far the check has come. */
+  public interface Progress {
+
+    /** The header has been read: this many tables and rows follow. */
+    void planned(int tables, long rows);
+
+    void tableStarted(String table, long rows);
+
+    void rowsChecked(String table, long delta);
+
+    void tableFinished(String table);
+
+    Progress NONE = new Progress() {
+      public void planned(int tables, long rows) {
+      }
+
+      public void tableStarted(String table, long rows) {
+      }
+
+      public void rowsChecked(String table, long delta) {
+      }
+
+      public void tableFinished(String table) {
+      }
+    };
+  }
+
+  /** A file that passed every check, with what the restore needs from it. */
+  public record Validated(BackupHeader header, ExpectedSchema schema, Map<String, SequenceValue> sequences,
+                          Map<String, RowRange> rows) {
+  }
+
+  /** Where a table's rows lie in the file: from {@code start} up to, not including, {@code end}. */
+  public record RowRange(long start, long end, long rows) {
+  }
+
+  public record SequenceValue(long value, boolean isCalled) {
+  }
+
+  static final int MAX_LINE_BYTES = 64 * 1024 * 1024;
+  private static final int REPORT_EVERY_ROWS = 2_000;
+  private static final int TRAILER_MAX_BYTES = 4096;
+  private static final Pattern SETVAL = Pattern.compile(
+    "^SELECT pg_catalog\\.setval\\((.+), (-?\\d{1,19}), (true|false)\\);$");
+  private static final byte[] END_OF_COPY = BackupFormat.END_OF_COPY.getBytes(StandardCharsets.US_ASCII);
+
+  private final Path file;
+  private final DbCoordinates db;
+  private final Progress progress;
+  private LineReader lines;
+  private long trailerStart;
+  /** Where the file stands, for the message when it ends too early. */
+  private String position = "in its header";
+
+  public BackupValidator(Path file, DbCoordinates db, Progress progress) {
+    this.file = file;
+    this.db = db;
+    this.progress = progress;
+  }
+
+  public Validated validate(String password) throws IOException, SQLException, InvalidBackupException {
+    long size = Files.size(file);
+    if (size == 0) {
+      throw new InvalidBackupException("the file is empty; choose the server_backup.sql that podvault downloaded");
+    }
+    JsonObject trailer = readTrailer(size);
+    long contentEnd = trailer == null ? size : trailerStart;
+    MessageDigest sha256 = Seal.sha256();
+    try (InputStream in = new DigestInputStream(
+      new BufferedInputStream(new BoundedInput(Files.newInputStream(file), contentEnd), 256 * 1024), sha256)) {
+      lines = new LineReader(in, MAX_LINE_BYTES);
+      BackupHeader header = readHeader();
+      ExpectedSchema schema = ExpectedSchema.at(db, header.schemaVersion());
+      checkTableList(header, schema);
+      progress.planned(header.tables().size(), header.totalRows());
+      expectText(schema.preamble(), "its schema statements");
+      Map<String, RowRange> rows = new LinkedHashMap<>();
+      for (int i = 0; i < schema.tables().size(); i++) {
+        Catalog.Table table = schema.tables().get(i);
+        rows.put(table.name(), checkTable(schema, table, header.tables().get(i)));
+      }
+      Map<String, SequenceValue> sequences = readSequences(schema);
+      expectText(schema.postData(), "its constraint and index statements");
+      if (lines.next()) {
+        throw new InvalidBackupException("the file holds unexpected content at line " + lines.lineNumber()
+          + " (byte " + lines.lineStart() + "), after the end of the backup; it was changed after it was made");
+      }
+      if (trailer == null) {
+        throw new InvalidBackupException("the file was cut short: it ends before its trailer; download the backup again");
+      }
+      checkSeal(trailer, sha256.digest(), header, password);
+      return new Validated(header, schema, sequences, rows);
+    }
+  }
+
+  /** The trailer line at the very end, or null when the file has none (then it was cut short). */
+  private JsonObject readTrailer(long size) throws IOException, InvalidBackupException {
+    int tailLength = (int) Math.min(size, TRAILER_MAX_BYTES);
+    byte[] tail = new byte[tailLength];
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      raf.seek(size - tailLength);
+      raf.readFully(tail);
+    }
+    if (tail[tailLength - 1] != '\n') {
+      return null;
+    }
+    int start = tailLength - 1;
+    while (start > 0 && tail[start - 1] != '\n') {
+      start--;
+    }
+    String line = new String(tail, start, tailLength - 1 - start, StandardCharsets.UTF_8);
+    if (!line.startsWith(BackupFormat.TRAILER_PREFIX)) {
+      return null;
+    }
+    trailerStart = size - tailLength + start;
+    try {
+      JsonObject trailer = new JsonObject(line.substring(BackupFormat.TRAILER_PREFIX.length()));
+      if (trailer.getString(BackupFormat.TRAILER_SHA256) == null || trailer.getString(BackupFormat.TRAILER_HMAC) == null) {
+        throw new InvalidBackupException("the file's trailer is damaged: it lacks its checksum or seal");
+      }
+      return trailer;
+    } catch (DecodeException | ClassCastException e) {
+      throw new InvalidBackupException("the file's trailer is damaged at byte " + trailerStart + "; it cannot be read");
+    }
+  }
+
+  private BackupHeader readHeader() throws IOException, InvalidBackupException {
+    if (!lines.next() || !BackupFormat.FIRST_LINE.equals(lines.text())) {
+      throw new InvalidBackupException("this is not a podvault backup: it does not start with '"
+        + BackupFormat.FIRST_LINE + "'; choose the server_backup.sql that podvault's Backup downloaded");
+    }
+    BackupHeader header = new BackupHeader();
+    while (true) {
+      if (!lines.next()) {
+        throw cutShort();
+      }
+      String line = lines.text();
+      if (BackupFormat.END_OF_HEADER.equals(line)) {
+        break;
+      }
+      header.accept(line, lines.lineNumber());
+    }
+    header.complete();
+    return header;
+  }
+
+  private static void checkTableList(BackupHeader header, ExpectedSchema schema) throws InvalidBackupException {
+    List<String> listed = header.tables().stream().map(TableEntry::name).toList();
+    List<String> expected = schema.tables().stream().map(Catalog.Table::name).toList();
+    if (!listed.equals(expected)) {
+      List<String> unknown = new ArrayList<>(listed);
+      unknown.removeAll(expected);
+      List<String> missing = new ArrayList<>(expected);
+      missing.removeAll(listed);
+      throw new InvalidBackupException("the file's tables do not match podvault's schema version " + header.schemaVersion()
+        + (unknown.isEmpty() ? "" : "; tables that do not exist: " + unknown)
+        + (missing.isEmpty() ? "" : "; tables missing: " + missing)
+        + (unknown.isEmpty() && missing.isEmpty() ? "; they are listed out of order" : ""));
+    }
+  }
+
+  /** The next lines must be exactly {@code expected}. */
+  private void expectText(String expected, String what) throws IOException, InvalidBackupException {
+    position = "in " + what;
+    String[] expectedLines = expected.split("\n", -1);
+    for (int i = 0; i < expectedLines.length - 1; i++) {
+      if (!lines.next()) {
+        throw cutShort();
+      }
+      if (!expectedLines[i].equals(lines.text())) {
+        throw new InvalidBackupException("the file is damaged at byte " + lines.lineStart() + " (line "
+          + lines.lineNumber() + "): " + what + " differ from podvault's own; it was changed after it was made");
+      }
+    }
+  }
+
+  private RowRange checkTable(ExpectedSchema schema, Catalog.Table table, TableEntry entry)
+    throws IOException, InvalidBackupException {
+    progress.tableStarted(table.name(), entry.rows());
+    if (!lines.next()) {
+      throw cutShort();
+    }
+    String copyLine = schema.script().copyFrom(table);
+    if (!copyLine.equals(lines.text())) {
+      String found = lines.length() > 300 ? lines.text().substring(0, 300) + "..." : lines.text();
+      throw new InvalidBackupException("the file is damaged at byte " + lines.lineStart() + " (line " + lines.lineNumber()
+        + "): expected the rows of table " + table.name() + " with the columns of podvault's schema, found: " + found);
+    }
+    int columns = table.copyColumns().size();
+    long rows = 0;
+    long start = -1;
+    while (true) {
+      if (!lines.next()) {
+        position = "in table " + table.name() + " after row " + rows;
+        throw cutShort();
+      }
+      byte[] bytes = lines.bytes();
+      int length = lines.length();
+      if (start < 0) {
+        start = lines.lineStart();
+      }
+      if (length == END_OF_COPY.length && bytes[0] == END_OF_COPY[0] && bytes[1] == END_OF_COPY[1]) {
+        break;
+      }
+      checkRow(table, rows + 1, bytes, length, columns);
+      rows++;
+      if (rows % REPORT_EVERY_ROWS == 0) {
+        progress.rowsChecked(table.name(), REPORT_EVERY_ROWS);
+      }
+    }
+    long end = lines.lineStart();
+    if (rows != entry.rows()) {
+      throw new InvalidBackupException("table " + table.name() + " holds " + rows + " rows but the file's header promises "
+        + entry.rows() + "; the file was changed after it was made");
+    }
+    position = "after table " + table.name();
+    expectBlankLine();
+    progress.rowsChecked(table.name(), rows % REPORT_EVERY_ROWS);
+    progress.tableFinished(table.name());
+    return new RowRange(start, end, rows);
+  }
+
+  private void checkRow(Catalog.Table table, long row, byte[] bytes, int length, int columns) throws InvalidBackupException {
+    int tabs = 0;
+    for (int i = 0; i < length; i++) {
+      byte b = bytes[i];
+      if (b == '\t') {
+        tabs++;
+      } else if (b == '\r' || b == 0) {
+        throw badRow(table, row, "it holds a raw carriage return or NUL byte");
+      }
+    }
+    if (tabs != columns - 1) {
+      throw badRow(table, row, "it has " + (tabs + 1) + " fields where the table has " + columns + " columns");
+    }
+    if (!Utf8.isValid(bytes, length)) {
+      throw badRow(table, row, "it is not valid UTF-8");
+    }
+  }
+
+  private InvalidBackupException badRow(Catalog.Table table, long row, String why) {
+    return new InvalidBackupException("the file is damaged at byte " + lines.lineStart() + ": row " + row + " of table "
+      + table.name() + " is malformed (" + why + ")");
+  }
+
+  private Map<String, SequenceValue> readSequences(ExpectedSchema schema) throws IOException, InvalidBackupException {
+    Map<String, SequenceValue> values = new LinkedHashMap<>();
+    for (Catalog.Sequence sequence : schema.catalog().sequences()) {
+      if (!lines.next()) {
+        throw cutShort();
+      }
+      Matcher m = SETVAL.matcher(lines.text());
+      String expectedTarget = Sql.literal(Sql.qualified(io.podvault.db.Migrations.APP_SCHEMA, sequence.name()));
+      if (!m.matches() || !m.group(1).equals(expectedTarget)) {
+        throw new InvalidBackupException("the file is damaged at byte " + lines.lineStart() + " (line " + lines.lineNumber()
+          + "): expected the value of sequence " + sequence.name());
+      }
+      try {
+        values.put(sequence.name(), new SequenceValue(Long.parseLong(m.group(2)), Boolean.parseBoolean(m.group(3))));
+      } catch (NumberFormatException e) {
+        throw new InvalidBackupException("the value of sequence " + sequence.name() + " is out of range");
+      }
+      position = "after the sequence values";
+      expectBlankLine();
+    }
+    return values;
+  }
+
+  private static void checkSeal(JsonObject trailer, byte[] digest, BackupHeader header, String password)
+    throws InvalidBackupException {
+    byte[] recorded;
+    byte[] recordedHmac;
+    try {
+      recorded = BackupFormat.HEX.parseHex(trailer.getString(BackupFormat.TRAILER_SHA256));
+      recordedHmac = BackupFormat.HEX.parseHex(trailer.getString(BackupFormat.TRAILER_HMAC));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidBackupException("the file's trailer is damaged: its checksum is not hexadecimal");
+    }
+    if (!Arrays.equals(recorded, digest)) {
+      throw new InvalidBackupException("the file is damaged: its content does not match the SHA-256 in its trailer "
+        + "(a byte was changed after the backup was made); use an undamaged copy");
+    }
+    byte[] expected = Seal.hmac(header.seal().key(password), digest);
+    if (!MessageDigest.isEqual(expected, recordedHmac)) {
+      throw new InvalidBackupException(JobFailure.BACKUP_PASSWORD_MISMATCH,
+        "the password does not match the one used when this backup was made");
+    }
+  }
+
+  private void expectBlankLine() throws IOException, InvalidBackupException {
+    if (!lines.next()) {
+      throw cutShort();
+    }
+    if (lines.length() != 0) {
+      throw new InvalidBackupException("the file is damaged at byte " + lines.lineStart() + " (line " + lines.lineNumber()
+        + "): a blank line was expected " + position);
+    }
+  }
+
+  private InvalidBackupException cutShort() {
+    return new InvalidBackupException("the file was cut short: it ends " + position
+      + "; download the backup again or use a complete copy");
+  }
+
+  /** Reads at most {@code limit} bytes of a stream: the content before the trailer. */
+  private static final class BoundedInput extends java.io.FilterInputStream {
+
+    private long remaining;
+
+    BoundedInput(InputStream in, long limit) {
+      super(in);
+      this.remaining = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        remaining--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      int n = super.read(b, off, (int) Math.min(len, remaining));
+      if (n > 0) {
+        remaining -= n;
+      }
+      return n;
+    }
+  }
+}

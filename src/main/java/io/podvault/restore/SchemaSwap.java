@@ -1,0 +1,90 @@
+package io.podvault.restore;
+
+import io.podvault.db.Migrations;
+import io.podvault.dump.Sql;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Puts the loaded shadow schema in place of the live one in one short transaction, which also ends every
+ * session: either the server has the restored data and nobody is signed in, or nothing changed at all.
+ */
+public final class SchemaSwap {
+
+  public static final String REPLACED_SCHEMA = "podvault_replaced";
+  private static final String LIVE = Migrations.APP_SCHEMA;
+
+  private static final String LIVE_TABLES =
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      + "WHERE n.nspname = '" + LIVE + "' AND c.relkind IN ('r', 'p') ORDER BY c.relname";
+  private static final String OWNER = "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = '" + LIVE + "'";
+  private static final String GRANTS =
+    "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, a.privilege_type "
+      + "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = '" + LIVE + "'";
+
+  private SchemaSwap() {
+  }
+
+  /** Swaps {@code shadow} in as the live schema and clears every session, all or nothing. */
+  public static void swap(Connection c, String shadow, String newSigningKey) throws SQLException {
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET LOCAL lock_timeout = '30s'");
+      List<String> tables = strings(s, LIVE_TABLES);
+      if (!tables.isEmpty()) {
+        // Waits for transactions on the live tables to end and holds new ones until the swap commits.
+        s.execute("LOCK TABLE " + String.join(", ", tables.stream().map(t -> Sql.qualified(LIVE, t)).toList())
+          + " IN ACCESS EXCLUSIVE MODE");
+      }
+      String owner = strings(s, OWNER).get(0);
+      List<String> grants = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery(GRANTS)) {
+        while (rs.next()) {
+          String grantee = "PUBLIC".equals(rs.getString(1)) ? "PUBLIC" : rs.getString(1);
+          grants.add("GRANT " + rs.getString(2) + " ON SCHEMA " + LIVE + " TO " + grantee);
+        }
+      }
+      s.execute("ALTER SCHEMA " + LIVE + " RENAME TO " + REPLACED_SCHEMA);
+      s.execute("ALTER SCHEMA " + shadow + " RENAME TO " + LIVE);
+      s.execute("ALTER SCHEMA " + LIVE + " OWNER TO " + owner);
+      for (String grant : grants) {
+        s.execute(grant);
+      }
+      s.execute("DROP SCHEMA " + REPLACED_SCHEMA + " CASCADE");
+      try (var ps = c.prepareStatement("UPDATE podvault.signing_key SET secret = ?, rotated_at = now()")) {
+        ps.setString(1, newSigningKey);
+        ps.executeUpdate();
+      }
+      s.execute("DELETE FROM podvault.sessions");
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.rollback();
+      } catch (SQLException ignored) {
+        // the connection is gone; the server rolled the transaction back
+      }
+      throw e;
+    }
+  }
+
+  /** Drops what a swap interrupted mid-way could leave behind (only a committed swap renames anything). */
+  public static void dropLeftovers(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("DROP SCHEMA IF EXISTS " + REPLACED_SCHEMA + " CASCADE");
+    }
+  }
+
+  private static List<String> strings(Statement s, String sql) throws SQLException {
+    List<String> result = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        result.add(rs.getString(1));
+      }
+    }
+    return result;
+  }
+}
