@@ -31,9 +31,11 @@ public final class Podvault {
   private final EmbeddedDatabase embedded;
   private final DbCoordinates db;
   private final WebVerticle web;
+  private final Config config;
 
-  private Podvault(Vertx vertx, EmbeddedDatabase embedded, DbCoordinates db, WebVerticle web) {
+  private Podvault(Vertx vertx, Config config, EmbeddedDatabase embedded, DbCoordinates db, WebVerticle web) {
     this.vertx = vertx;
+    this.config = config;
     this.embedded = embedded;
     this.db = db;
     this.web = web;
@@ -65,11 +67,15 @@ public final class Podvault {
     return vertx.deployVerticle(new JobVerticle(),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(verticleConfig))
       .compose(id -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig)))
-      .map(id -> new Podvault(vertx, embedded, db, web));
+      .map(id -> new Podvault(vertx, config, embedded, db, web));
   }
 
   public int httpPort() {
     return web.actualPort();
+  }
+
+  public java.nio.file.Path dataDir() {
+    return config.dataDir();
   }
 
   public DbCoordinates database() {

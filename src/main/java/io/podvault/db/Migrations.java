@@ -1,6 +1,8 @@
 package io.podvault.db;
 
 import io.podvault.config.DbCoordinates;
+import java.util.Arrays;
+import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -40,14 +42,18 @@ public final class Migrations {
 
   /** The newest application schema version this build knows. */
   public static String latestVersion(DbCoordinates db) {
-    var pending = flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().all();
-    return pending[pending.length - 1].getVersion().getVersion();
+    List<String> known = knownVersions(db);
+    return known.get(known.size() - 1);
   }
 
   /** Every application schema version the migrations define, oldest first. */
-  public static java.util.List<String> knownVersions(DbCoordinates db) {
-    return java.util.Arrays.stream(flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().all())
-      .map(m -> m.getVersion().getVersion()).toList();
+  public static List<String> knownVersions(DbCoordinates db) {
+    // Entries without a version are Flyway's own bookkeeping (the schema creation marker).
+    return Arrays.stream(flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().all())
+      .filter(m -> m.getVersion() != null)
+      .map(m -> m.getVersion().getVersion())
+      .distinct()
+      .toList();
   }
 
   public static String currentVersion(DbCoordinates db) {

@@ -14,7 +14,7 @@ public record Catalog(
   List<Table> tables,
   List<String> views,
   List<Constraint> constraints,
-  List<String> indexes,
+  List<Index> indexes,
   List<String> triggers,
   List<String> comments) {
 
@@ -45,6 +45,10 @@ public record Catalog(
   public record Sequence(String name, String type, long start, long increment, long min, long max, long cache,
                          boolean cycle, String ownerTable, String ownerColumn, boolean identity,
                          long lastValue, boolean isCalled) {
+  }
+
+  /** An index that backs no constraint, with the server's own definition of it. */
+  public record Index(String table, String name, String definition) {
   }
 
   /** @param kind 'p' primary key, 'u' unique, 'c' check, 'f' foreign key, 'x' exclusion */

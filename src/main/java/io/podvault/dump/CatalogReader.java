@@ -56,7 +56,7 @@ public final class CatalogReader {
       + "ORDER BY CASE WHEN co.contype = 'f' THEN 1 ELSE 0 END, c.relname COLLATE \"C\", co.conname COLLATE \"C\"";
 
   private static final String INDEXES =
-    "SELECT pg_catalog.pg_get_indexdef(i.indexrelid) AS def FROM pg_index i "
+    "SELECT c.relname AS table_name, ic.relname AS index_name, pg_catalog.pg_get_indexdef(i.indexrelid) AS def FROM pg_index i "
       + "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid "
       + "JOIN pg_namespace n ON n.oid = c.relnamespace "
       + "WHERE n.nspname = ? AND c.relname <> ? AND NOT EXISTS (SELECT 1 FROM pg_constraint co "
@@ -136,7 +136,7 @@ public final class CatalogReader {
     types.addAll(domains());
     types.addAll(composites());
     return new Catalog(types, strings(FUNCTIONS, 1), sequences(), tables(), views(), constraints(),
-      strings(INDEXES, 2), strings(TRIGGERS, 1), comments());
+      indexes(), strings(TRIGGERS, 1), comments());
   }
 
   private PreparedStatement prepare(String sql, int schemaParams) throws SQLException {
@@ -229,6 +229,16 @@ public final class CatalogReader {
     try (PreparedStatement ps = prepare(CONSTRAINTS, 2); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         result.add(new Constraint(rs.getString("relname"), rs.getString("conname"), rs.getString("contype"), rs.getString("def")));
+      }
+    }
+    return result;
+  }
+
+  private List<Catalog.Index> indexes() throws SQLException {
+    List<Catalog.Index> result = new ArrayList<>();
+    try (PreparedStatement ps = prepare(INDEXES, 2); ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        result.add(new Catalog.Index(rs.getString("table_name"), rs.getString("index_name"), rs.getString("def")));
       }
     }
     return result;

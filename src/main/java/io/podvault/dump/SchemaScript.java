@@ -62,7 +62,7 @@ public final class SchemaScript {
     for (Constraint c : catalog.constraints()) {
       statements.add("ALTER TABLE ONLY " + name(c.table()) + " ADD CONSTRAINT " + Sql.ident(c.name()) + " " + c.definition() + ";");
     }
-    catalog.indexes().forEach(i -> statements.add(i + ";"));
+    catalog.indexes().forEach(i -> statements.add(i.definition() + ";"));
     catalog.triggers().forEach(t -> statements.add(t + ";"));
     for (String view : catalog.views()) {
       if (view.startsWith("CREATE MATERIALIZED VIEW ")) {

@@ -27,7 +27,10 @@ final class LineReader {
     this.maxLineBytes = maxLineBytes;
   }
 
-  /** The next line, or false at the end; the line is then in {@link #bytes()} / {@link #length()}. */
+  /**
+   * The next whole line, or false at the end (or before a last line that has no newline); the line is then
+   * in {@link #bytes()} / {@link #length()}.
+   */
   boolean next() throws IOException, InvalidBackupException {
     lineLength = 0;
     lineStart = offset;
@@ -37,12 +40,10 @@ final class LineReader {
         limit = in.read(buffer, 0, buffer.length);
         position = 0;
         if (limit <= 0) {
+          // A last line without its newline is a file cut mid-line: it counts as no line at all.
           limit = 0;
-          if (any) {
-            lineNumber++;
-            lastLineTerminated = false;
-          }
-          return any;
+          lastLineTerminated = !any;
+          return false;
         }
       }
       any = true;

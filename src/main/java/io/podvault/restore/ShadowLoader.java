@@ -4,7 +4,6 @@ import io.podvault.config.DbCoordinates;
 import io.podvault.db.Migrations;
 import io.podvault.dump.Catalog;
 import io.podvault.dump.CatalogReader;
-import io.podvault.dump.SchemaScript;
 import io.podvault.dump.Sql;
 import io.podvault.restore.BackupValidator.RowRange;
 import io.podvault.restore.BackupValidator.SequenceValue;
@@ -78,7 +77,7 @@ public final class ShadowLoader {
       drop(c);
     }
     Migrations.migrateAppSchema(db, SHADOW_SCHEMA, MigrationVersion.fromVersion(backup.header().schemaVersion()));
-    List<String> rebuild;
+    List<Rebuild> rebuild;
     try (Connection c = connect()) {
       shadow = new CatalogReader(c, SHADOW_SCHEMA).read();
       rebuild = dropConstraintsAndIndexes(c);
@@ -111,36 +110,39 @@ public final class ShadowLoader {
   }
 
   /**
-   * Drops the migrations' constraints and indexes so rows load into bare tables, returning the statements
-   * that rebuild them: checks, keys and indexes first, foreign keys last, as pg_dump orders them.
+   * Drops the migrations' keys and indexes so rows load into bare tables, returning the statements that
+   * rebuild them: keys and indexes first, foreign keys last, as pg_dump orders them. Check constraints stay,
+   * as pg_dump keeps them in CREATE TABLE: they cost little per row, and re-creating one from its printed
+   * form can change how PostgreSQL stores it.
    */
-  private List<String> dropConstraintsAndIndexes(Connection c) throws SQLException {
-    SchemaScript script = new SchemaScript(shadow, SHADOW_SCHEMA);
-    List<String> rebuild = new ArrayList<>();
+  private List<Rebuild> dropConstraintsAndIndexes(Connection c) throws SQLException {
+    List<Catalog.Constraint> keys = shadow.constraints().stream().filter(k -> !"c".equals(k.kind())).toList();
+    List<Rebuild> rebuild = new ArrayList<>();
     try (Statement s = c.createStatement()) {
       // Foreign keys come last in the list and must go first.
-      for (int i = shadow.constraints().size() - 1; i >= 0; i--) {
-        Catalog.Constraint constraint = shadow.constraints().get(i);
+      for (int i = keys.size() - 1; i >= 0; i--) {
+        Catalog.Constraint constraint = keys.get(i);
         s.execute("ALTER TABLE " + Sql.qualified(SHADOW_SCHEMA, constraint.table())
           + " DROP CONSTRAINT " + Sql.ident(constraint.name()));
       }
-      for (String index : shadow.indexes()) {
-        s.execute("DROP INDEX " + SHADOW_SCHEMA + "." + indexName(index));
+      for (Catalog.Index index : shadow.indexes()) {
+        s.execute("DROP INDEX " + Sql.qualified(SHADOW_SCHEMA, index.name()));
       }
     }
-    for (Catalog.Constraint constraint : shadow.constraints()) {
-      rebuild.add("ALTER TABLE ONLY " + Sql.qualified(SHADOW_SCHEMA, constraint.table()) + " ADD CONSTRAINT "
-        + Sql.ident(constraint.name()) + " " + constraint.definition());
+    for (Catalog.Constraint constraint : keys) {
+      rebuild.add(new Rebuild(constraint.table(), "f".equals(constraint.kind()), "ALTER TABLE ONLY "
+        + Sql.qualified(SHADOW_SCHEMA, constraint.table()) + " ADD CONSTRAINT " + Sql.ident(constraint.name()) + " "
+        + constraint.definition()));
     }
-    int foreignKeysAt = (int) shadow.constraints().stream().filter(k -> !"f".equals(k.kind())).count();
-    rebuild.addAll(foreignKeysAt, shadow.indexes());
+    int foreignKeysAt = (int) rebuild.stream().filter(r -> !r.foreignKey()).count();
+    for (Catalog.Index index : shadow.indexes()) {
+      rebuild.add(foreignKeysAt++, new Rebuild(index.table(), false, index.definition()));
+    }
     return rebuild;
   }
 
-  /** The (already quoted as needed) index name in {@code CREATE [UNIQUE] INDEX name ON ...}. */
-  private static String indexName(String definition) {
-    String afterIndex = definition.substring(definition.indexOf("INDEX ") + 6);
-    return afterIndex.substring(0, afterIndex.indexOf(" ON "));
+  /** A statement that rebuilds a constraint or index after the rows are in, and the table it builds on. */
+  private record Rebuild(String table, boolean foreignKey, String sql) {
   }
 
   private void copyRows() throws SQLException, IOException {
@@ -203,15 +205,14 @@ public final class ShadowLoader {
     listener.tableFinished(table.name());
   }
 
-  private void buildConstraintsAndIndexes(List<String> statements) throws SQLException, IOException {
+  private void buildConstraintsAndIndexes(List<Rebuild> statements) throws SQLException, IOException {
     listener.phase("indexing", statements.size(), 0);
-    int firstForeignKey = statements.size()
-      - (int) shadow.constraints().stream().filter(k -> "f".equals(k.kind())).count();
-    ConcurrentLinkedQueue<String> keysAndIndexes = new ConcurrentLinkedQueue<>(statements.subList(0, firstForeignKey));
+    ConcurrentLinkedQueue<Rebuild> keysAndIndexes =
+      new ConcurrentLinkedQueue<>(statements.stream().filter(r -> !r.foreignKey()).toList());
     runInParallel(() -> {
       try (Connection c = connect(); Statement s = c.createStatement()) {
         s.execute("SET maintenance_work_mem = '128MB'");
-        String statement;
+        Rebuild statement;
         while ((statement = keysAndIndexes.poll()) != null) {
           execute(s, statement);
         }
@@ -220,18 +221,16 @@ public final class ShadowLoader {
     });
     // Foreign keys lock two tables each; one connection keeps them from waiting on each other.
     try (Connection c = connect(); Statement s = c.createStatement()) {
-      for (String statement : statements.subList(firstForeignKey, statements.size())) {
+      for (Rebuild statement : statements.stream().filter(Rebuild::foreignKey).toList()) {
         execute(s, statement);
       }
     }
   }
 
-  private void execute(Statement s, String statement) throws SQLException {
-    String table = statement.substring(statement.indexOf(SHADOW_SCHEMA + ".") + SHADOW_SCHEMA.length() + 1);
-    table = table.substring(0, table.indexOf(' '));
-    listener.tableStarted(table, 0);
-    s.execute(statement);
-    listener.tableFinished(table);
+  private void execute(Statement s, Rebuild statement) throws SQLException {
+    listener.tableStarted(statement.table(), 0);
+    s.execute(statement.sql());
+    listener.tableFinished(statement.table());
   }
 
   private void setSequences() throws SQLException {

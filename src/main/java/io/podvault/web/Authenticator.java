@@ -14,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 final class Authenticator implements Handler<RoutingContext> {
 
   private static final String PRINCIPAL = "podvault.principal";
+  static final String FORM_TOKEN = "access_token";
 
   private final TokenService tokens;
   private final ApiKeyStore apiKeys;
@@ -42,6 +43,10 @@ final class Authenticator implements Handler<RoutingContext> {
       ctx.request().pause();
     }
     String authorization = ctx.request().getHeader("Authorization");
+    if (authorization == null && Requests.isForm(ctx) && ctx.request().getFormAttribute(FORM_TOKEN) != null) {
+      // A form post cannot carry headers; RFC 6750 lets it carry the bearer token as a field.
+      authorization = "Bearer " + ctx.request().getFormAttribute(FORM_TOKEN);
+    }
     String apiKey = ctx.request().getHeader("Api-Key");
     Future<Principal> caller;
     if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

@@ -92,7 +92,9 @@ final class DataHandlers {
 
   void backup(RoutingContext ctx) {
     Principal caller = Authenticator.principal(ctx);
-    String password = Requests.requiredString(Requests.jsonBody(ctx), DATABASE_PASS, 1024);
+    String password = Requests.isForm(ctx)
+      ? Requests.requiredString(new JsonObject().put(DATABASE_PASS, ctx.request().getFormAttribute(DATABASE_PASS)), DATABASE_PASS, 1024)
+      : Requests.requiredString(Requests.jsonBody(ctx), DATABASE_PASS, 1024);
     String limitKey = Integer.toString(caller.userId());
     long wait = passwordFailures.retryAfterSeconds(limitKey, System.currentTimeMillis());
     if (wait > 0) {

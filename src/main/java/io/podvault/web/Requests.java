@@ -10,6 +10,12 @@ final class Requests {
   private Requests() {
   }
 
+  /** A plain HTML form post, which is how a browser hands a download to its own download manager. */
+  static boolean isForm(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    return contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded");
+  }
+
   static JsonObject jsonBody(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
     if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {

@@ -142,7 +142,7 @@ public class WebVerticle extends VerticleBase {
   private static void securityHeaders(RoutingContext ctx) {
     ctx.response()
       .putHeader("X-Content-Type-Options", "nosniff")
-      .putHeader("X-Frame-Options", "DENY")
+      .putHeader("X-Frame-Options", "SAMEORIGIN")
       .putHeader("Referrer-Policy", "no-referrer");
     ctx.next();
   }

@@ -99,6 +99,41 @@ public final class TestServer {
         .sendJsonObject(new JsonObject().put("database_pass", databasePassword)));
   }
 
+  /** Uploads a backup file for restore, as the Settings page does. */
+  public Future<HttpResponse<Buffer>> uploadRestore(String token, Path file, String databasePassword) {
+    return client.post("/api/data/restore_server").bearerTokenAuthentication(token)
+      .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+        .attribute("database_pass", databasePassword)
+        .binaryFileUpload("backup_file", "server_backup.sql", file.toString(), "application/sql"));
+  }
+
+  /**
+   * Waits until the job has ended and returns its final record. A restore ends every session, so on 401 this
+   * signs the administrator in again (the restored data must still know them).
+   */
+  public JsonObject awaitJob(String token, String jobId) {
+    long deadline = System.currentTimeMillis() + 300_000;
+    while (true) {
+      HttpResponse<Buffer> response = Await.result(get("/api/data/jobs/" + jobId, token).send());
+      if (response.statusCode() == 401) {
+        token = Await.result(adminToken());
+        continue;
+      }
+      JsonObject job = response.bodyAsJsonObject();
+      if (!"running".equals(job.getString("state"))) {
+        return job;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("job " + jobId + " still running: " + job.encode());
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   public HttpRequest<Buffer> get(String path, String token) {
     return client.get(path).bearerTokenAuthentication(token);
   }
