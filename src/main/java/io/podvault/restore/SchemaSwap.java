@@ -26,14 +26,40 @@ public final class SchemaSwap {
     "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, a.privilege_type "
       + "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = '" + LIVE + "'";
 
+  private static final String LOCK_NOT_AVAILABLE = "55P03";
+  private static final int LOCK_ATTEMPTS = 15;
+  private static final long LOCK_WAIT_MILLIS = 2_000;
+  private static final long LOCK_PAUSE_MILLIS = 1_000;
+
   private SchemaSwap() {
   }
 
-  /** Swaps {@code shadow} in as the live schema and clears every session, all or nothing. */
-  public static void swap(Connection c, String shadow, String newSigningKey) throws SQLException {
+  /**
+   * Swaps {@code shadow} in as the live schema and clears every session, all or nothing. The live tables'
+   * locks are asked for briefly and again after a pause, never for long: queries that arrive while the swap
+   * waits queue behind it, so a long wait would stall the whole server.
+   */
+  public static void swap(Connection c, String shadow, String newSigningKey) throws SQLException, InterruptedException {
     c.setAutoCommit(false);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        swapOnce(c, shadow, newSigningKey);
+        return;
+      } catch (SQLException e) {
+        if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || attempt == LOCK_ATTEMPTS) {
+          throw LOCK_NOT_AVAILABLE.equals(e.getSQLState())
+            ? new SQLException("the live tables stayed busy for " + LOCK_ATTEMPTS + " attempts (a long transaction holds "
+              + "them); try the restore again when the server is quieter", e.getSQLState(), e)
+            : e;
+        }
+        Thread.sleep(LOCK_PAUSE_MILLIS);
+      }
+    }
+  }
+
+  private static void swapOnce(Connection c, String shadow, String newSigningKey) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute("SET LOCAL lock_timeout = '30s'");
+      s.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT_MILLIS + "ms'");
       List<String> tables = strings(s, LIVE_TABLES);
       if (!tables.isEmpty()) {
         // Waits for transactions on the live tables to end and holds new ones until the swap commits.

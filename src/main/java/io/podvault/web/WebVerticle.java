@@ -98,10 +98,10 @@ public class WebVerticle extends VerticleBase {
         jsonBodies.handle(ctx);
       }
     });
-    router.post("/api/auth/login").handler(auth::login);
     router.get("/api/data/restore_status").handler(data::restoreStatus);
-    router.route("/api/*").handler(new Authenticator(tokens, apiKeys));
     router.route("/api/*").handler(this::refuseWritesDuringSwap);
+    router.post("/api/auth/login").handler(auth::login);
+    router.route("/api/*").handler(new Authenticator(tokens, apiKeys));
     router.post("/api/auth/logout").handler(auth::logout);
     router.get("/api/auth/me").handler(auth::me);
     router.post("/api/keys").handler(keys::create);

@@ -116,7 +116,7 @@ public final class TestServer {
     while (true) {
       HttpResponse<Buffer> response = Await.result(get("/api/data/jobs/" + jobId, token).send());
       if (response.statusCode() == 401) {
-        token = Await.result(adminToken());
+        token = signInAfterRestore();
         continue;
       }
       JsonObject job = response.bodyAsJsonObject();
@@ -125,6 +125,25 @@ public final class TestServer {
       }
       if (System.currentTimeMillis() > deadline) {
         throw new IllegalStateException("job " + jobId + " still running: " + job.encode());
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** Signs the administrator in again; right at the swap the server answers 503 "try again" for a moment. */
+  private String signInAfterRestore() {
+    for (int attempt = 0; ; attempt++) {
+      HttpResponse<Buffer> response = Await.result(client.post("/api/auth/login")
+        .sendJsonObject(new JsonObject().put("username", ADMIN).put("password", ADMIN_PASSWORD)));
+      if (response.statusCode() == 200) {
+        return response.bodyAsJsonObject().getString("token");
+      }
+      if (response.statusCode() != 503 || attempt == 100) {
+        throw new IllegalStateException("sign-in after a restore gave " + response.statusCode() + " " + response.bodyAsString());
       }
       try {
         Thread.sleep(50);

@@ -1,0 +1,194 @@
+package io.podvault.restore;
+
+import static io.podvault.support.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.podvault.config.DbCoordinates;
+import io.podvault.db.Migrations;
+import io.podvault.dump.Dumper;
+import io.podvault.support.PinePodsData;
+import io.podvault.support.TestPostgres;
+import io.podvault.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Map;
+import org.flywaydb.core.api.MigrationVersion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("Restores that fail midway, and restores of older backups")
+class RestoreFaultsTest {
+
+  private static final String DB_PASSWORD = TestPostgres.PASSWORD;
+  private static Vertx vertx;
+  private static TestServer server;
+  private static Path backup;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void start(@TempDir Path shared) throws Exception {
+    vertx = Vertx.vertx();
+    server = result(TestServer.start(vertx));
+    try (Connection c = connect(server.db)) {
+      PinePodsData.fillLarge(c, 60_000, 120_000);
+    }
+    backup = shared.resolve("server_backup.sql");
+    assertThat(result(server.downloadBackup(result(server.adminToken()), DB_PASSWORD, backup)).statusCode()).isEqualTo(200);
+  }
+
+  @AfterAll
+  static void stop() {
+    result(server.stop());
+    result(vertx.close());
+  }
+
+  private static Connection connect(DbCoordinates db) throws Exception {
+    return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+  }
+
+  private static Map<String, String> checksums() throws Exception {
+    try (Connection c = connect(server.db)) {
+      return PinePodsData.tableChecksums(c, "public");
+    }
+  }
+
+  /** Polls pg_stat_activity until a backend runs a statement starting with {@code prefix}; returns its pid. */
+  private static long backendRunning(Connection c, String prefix) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      try (ResultSet rs = c.createStatement().executeQuery("SELECT pid FROM pg_stat_activity WHERE state = 'active' "
+        + "AND datname = current_database() AND query LIKE '" + prefix + "%' LIMIT 1")) {
+        if (rs.next()) {
+          return rs.getLong(1);
+        }
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError("no backend ran " + prefix);
+  }
+
+  private static void terminate(Connection c, long pid) throws Exception {
+    try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_terminate_backend(" + pid + ")")) {
+      rs.next();
+      assertThat(rs.getBoolean(1)).isTrue();
+    }
+  }
+
+  private static void assertCleanAfterFailure(JsonObject job, Map<String, String> before) throws Exception {
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("failed");
+    assertThat(job.getString("error")).startsWith("the restore failed and the data was left as it was before");
+    assertThat(checksums()).isEqualTo(before);
+    try (Connection c = connect(server.db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'podvault_re%'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("no shadow or replaced schema is left").isZero();
+    }
+    assertThat(Files.list(server.podvault.dataDir().resolve("restore"))).isEmpty();
+  }
+
+  @Test
+  @DisplayName("the database connection killed while rows load: the job fails clearly and the old data is intact")
+  void connectionKilledWhileLoading() throws Exception {
+    String admin = result(server.adminToken());
+    Map<String, String> before = checksums();
+    var upload = server.uploadRestore(admin, backup, DB_PASSWORD);
+    try (Connection c = connect(server.db)) {
+      terminate(c, backendRunning(c, "COPY \"podvault_restore\"."));
+    }
+    HttpResponse<Buffer> accepted = result(upload);
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    assertCleanAfterFailure(server.awaitJob(admin, accepted.bodyAsJsonObject().getString("job_id")), before);
+    assertThat(result(server.get("/api/auth/me", admin).send()).statusCode()).as("sessions survive a failed restore")
+      .isEqualTo(200);
+
+    HttpResponse<Buffer> again = result(server.uploadRestore(admin, backup, DB_PASSWORD));
+    assertThat(again.statusCode()).as("the lock is free again").isEqualTo(202);
+    assertThat(server.awaitJob(admin, again.bodyAsJsonObject().getString("job_id")).getString("state")).isEqualTo("succeeded");
+  }
+
+  @Test
+  @DisplayName("a swap that waits on a busy table refuses writes with 503 and, killed, leaves the old data intact")
+  void connectionKilledDuringSwap() throws Exception {
+    String admin = result(server.adminToken());
+    Map<String, String> before = checksums();
+    try (Connection reader = connect(server.db); Connection watcher = connect(server.db)) {
+      reader.setAutoCommit(false);
+      reader.createStatement().execute("LOCK TABLE \"Users\" IN ACCESS SHARE MODE");
+      var upload = server.uploadRestore(admin, backup, DB_PASSWORD);
+      long swap = backendRunning(watcher, "LOCK TABLE \"public\"");
+      HttpResponse<Buffer> write = result(server.client.post("/api/keys").bearerTokenAuthentication(admin).send());
+      assertThat(write.statusCode()).isEqualTo(503);
+      assertThat(write.bodyAsJsonObject().getString("code")).isEqualTo("restore_swapping");
+      assertThat(result(server.get("/api/auth/me", admin).send()).statusCode()).as("reads still answer").isEqualTo(200);
+      terminate(watcher, swap);
+      HttpResponse<Buffer> accepted = result(upload);
+      assertCleanAfterFailure(server.awaitJob(admin, accepted.bodyAsJsonObject().getString("job_id")), before);
+      reader.rollback();
+    }
+    assertThat(result(server.client.post("/api/keys").bearerTokenAuthentication(admin).send()).statusCode())
+      .as("writes are served again").isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("a backup made at an older schema version restores and is migrated forward")
+  void olderSchemaVersion() throws Exception {
+    DbCoordinates old = TestPostgres.freshDatabase();
+    Migrations.migrateAppSchema(old, Migrations.APP_SCHEMA, MigrationVersion.fromVersion("1"));
+    Map<String, String> oldChecksums;
+    try (Connection c = connect(old)) {
+      PinePodsData.fill(c, 11);
+      try (var ps = c.prepareStatement("INSERT INTO \"Users\" (username, hashed_pw, isadmin) VALUES (?, ?, true)")) {
+        ps.setString(1, TestServer.ADMIN);
+        ps.setString(2, io.podvault.auth.PasswordHasher.hash(TestServer.ADMIN_PASSWORD));
+        ps.executeUpdate();
+      }
+      oldChecksums = PinePodsData.tableChecksums(c, "public");
+    }
+    Path file = dir.resolve("version-1.sql");
+    try (Connection c = connect(old); OutputStream out = Files.newOutputStream(file)) {
+      new Dumper(c, DB_PASSWORD, new NoProgress()).dump(out);
+    }
+    assertThat(Files.readString(file)).contains("-- schema_version: \"1\"");
+
+    String admin = result(server.adminToken());
+    HttpResponse<Buffer> accepted = result(server.uploadRestore(admin, file, DB_PASSWORD));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    JsonObject job = server.awaitJob(admin, accepted.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    assertThat(checksums()).isEqualTo(oldChecksums);
+    assertThat(Migrations.currentVersion(server.db)).isEqualTo(Migrations.latestVersion(server.db)).isEqualTo("2");
+    try (Connection c = connect(server.db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_indexes WHERE indexname = 'APIKeys_apikey_idx'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("the version 2 migration ran on the restored data").isEqualTo(1);
+    }
+  }
+
+  private static final class NoProgress implements Dumper.Listener {
+    public void planned(List<Dumper.TableCount> tables) {
+    }
+
+    public void tableStarted(String table, long rowsTotal) {
+    }
+
+    public void rowsCopied(String table, long rowsDoneInTable) {
+    }
+
+    public void tableFinished(String table) {
+    }
+  }
+}
