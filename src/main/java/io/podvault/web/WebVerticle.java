@@ -87,9 +87,12 @@ public class WebVerticle extends VerticleBase {
       .setBodyLimit(config.maxUploadBytes())
       .setDeleteUploadedFilesOnEnd(true);
 
+    WebSocketHub hub = new WebSocketHub(vertx, tokens, pool);
+
     Router router = Router.router(vertx);
     router.route().handler(WebVerticle::securityHeaders);
     router.get("/health").handler(this::health);
+    router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(hub::accept).onFailure(ctx::fail));
 
     router.route("/api/*").handler(ctx -> {
       if (RESTORE_PATH.equals(ctx.normalizedPath())) {
