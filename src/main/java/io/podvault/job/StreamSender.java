@@ -18,8 +18,6 @@ public final class StreamSender extends OutputStream {
 
   static final int CHUNK_BYTES = 64 * 1024;
   private static final int WINDOW = 8;
-  /** A client that takes nothing for this long has gone; the job then stops. */
-  private static final long STALL_MILLIS = 120_000;
 
   private final Vertx vertx;
   private final String address;
@@ -28,11 +26,14 @@ public final class StreamSender extends OutputStream {
   private byte[] chunk = new byte[CHUNK_BYTES];
   private int filled;
   private volatile Throwable failure;
+  /** A client that takes nothing for this long has gone; the job then stops. */
+  private final long stallMillis;
 
-  public StreamSender(Vertx vertx, String address, String jobId) {
+  public StreamSender(Vertx vertx, String address, String jobId, long stallMillis) {
     this.vertx = vertx;
     this.address = address;
     this.jobId = jobId;
+    this.stallMillis = stallMillis;
   }
 
   @Override
@@ -108,8 +109,8 @@ public final class StreamSender extends OutputStream {
 
   private void acquire(int count) throws IOException {
     try {
-      if (!credits.tryAcquire(count, STALL_MILLIS, TimeUnit.MILLISECONDS)) {
-        throw new IOException("the client took no data for " + STALL_MILLIS / 1000 + " seconds");
+      if (!credits.tryAcquire(count, stallMillis, TimeUnit.MILLISECONDS)) {
+        throw new IOException("the client took no data for " + stallMillis / 1000 + " seconds");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -122,6 +123,6 @@ public final class StreamSender extends OutputStream {
 
   private DeliveryOptions options(String part) {
     return new DeliveryOptions().addHeader(Fields.STREAM_PART, part).addHeader(Fields.JOB_ID, jobId)
-      .setSendTimeout(STALL_MILLIS);
+      .setSendTimeout(stallMillis);
   }
 }
