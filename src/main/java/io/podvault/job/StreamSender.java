@@ -3,6 +3,8 @@ package io.podvault.job;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.Semaphore;
@@ -90,7 +92,9 @@ public final class StreamSender extends OutputStream {
   private void send(String part, Buffer body) {
     vertx.eventBus().request(address, body, options(part)).onComplete(ar -> {
       if (ar.failed() && failure == null) {
-        failure = ar.cause();
+        failure = ar.cause() instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
+          ? new IOException(stalled())
+          : ar.cause();
       }
       credits.release();
     });
@@ -110,15 +114,19 @@ public final class StreamSender extends OutputStream {
   private void acquire(int count) throws IOException {
     try {
       if (!credits.tryAcquire(count, stallMillis, TimeUnit.MILLISECONDS)) {
-        throw new IOException("the client took no data for " + stallMillis / 1000 + " seconds");
+        throw new IOException(stalled());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("the job was interrupted");
     }
     if (failure != null) {
-      throw new IOException("the download stopped: " + failure.getMessage());
+      throw new IOException("the download stopped: " + failure.getMessage(), failure);
     }
+  }
+
+  private String stalled() {
+    return "the client took no data for " + stallMillis / 1000 + " seconds";
   }
 
   private DeliveryOptions options(String part) {
