@@ -10,9 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -59,10 +57,7 @@ final class DataHandlers {
    * verticle, which validates all of it and answers 202 only when it may be restored.
    */
   void restore(RoutingContext ctx) {
-    List<FileUpload> files = ctx.fileUploads();
-    if (files.size() != 1 || !"backup_file".equals(files.get(0).name())) {
-      throw ApiException.badRequest("send exactly one file, in the field 'backup_file'");
-    }
+    String uploaded = ctx.get(UploadReceiver.STORED_FILE);
     String password = ctx.request().getFormAttribute(DATABASE_PASS);
     if (password == null || password.isEmpty()) {
       throw ApiException.badRequest("the field 'database_pass' is missing: enter the database password used when the backup was made");
@@ -75,7 +70,7 @@ final class DataHandlers {
       .put(FILE, stored)
       .put(DATABASE_PASS, password)
       .put(STARTED_BY, Authenticator.principal(ctx).username());
-    vertx.fileSystem().move(files.get(0).uploadedFileName(), stored)
+    vertx.fileSystem().move(uploaded, stored)
       .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, request,
         new DeliveryOptions().setSendTimeout(RESTORE_CHECK_TIMEOUT_MILLIS)))
       .onSuccess(reply -> Responses.json(ctx, 202, new JsonObject().put(JOB_ID, reply.body().getString(JOB_ID))))

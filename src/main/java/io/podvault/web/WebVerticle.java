@@ -87,9 +87,7 @@ public class WebVerticle extends VerticleBase {
     Path restoreDir = config.dataDir().resolve(JobVerticle.RESTORE_DIR);
     DataHandlers data = new DataHandlers(vertx, pool, restoreDir);
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    BodyHandler uploads = BodyHandler.create(config.dataDir().resolve("uploads").toString())
-      .setBodyLimit(config.maxUploadBytes())
-      .setDeleteUploadedFilesOnEnd(true);
+    UploadReceiver uploads = new UploadReceiver(config.dataDir().resolve("uploads"), config.maxUploadBytes());
 
     WebSocketHub hub = new WebSocketHub(vertx, tokens, pool);
 
@@ -120,10 +118,8 @@ public class WebVerticle extends VerticleBase {
     router.post("/api/admin/users").handler(admin::create);
     router.post("/api/data/backup_server").handler(data::backup);
     router.get("/api/data/jobs/:id").handler(data::job);
-    // Three routes, so the upload is read only after the caller and the content type have been checked.
-    router.post(RESTORE_PATH).handler(DataHandlers::requireMultipart);
-    router.post(RESTORE_PATH).handler(uploads);
-    router.post(RESTORE_PATH).handler(data::restore);
+    // The upload is read only after the caller and the content type have been checked.
+    router.post(RESTORE_PATH).handler(DataHandlers::requireMultipart).handler(uploads).handler(data::restore);
     router.route("/api/*").handler(ctx -> ctx.fail(ApiException.notFound("no such API endpoint: " + ctx.request().path())));
 
     router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));
