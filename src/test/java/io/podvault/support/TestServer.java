@@ -32,7 +32,9 @@ public final class TestServer {
     this.podvault = podvault;
     this.db = db;
     this.client = WebClient.create(vertx, new WebClientOptions()
-      .setDefaultHost("localhost").setDefaultPort(podvault.httpPort()));
+      .setDefaultHost("localhost").setDefaultPort(podvault.httpPort())
+      // Shorter than any server idle timeout a test sets, so a pooled connection is never reused as it closes.
+      .setKeepAliveTimeout(1));
   }
 
   public static Config config(DbCoordinates db, Map<String, Object> overrides) {
