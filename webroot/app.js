@@ -22,7 +22,10 @@ const podvault = (function () {
     localStorage.setItem(USER, JSON.stringify(newUser));
   }
 
+  let leaving = false;
+
   function signOut(notice) {
+    leaving = true;
     localStorage.removeItem(TOKEN);
     localStorage.removeItem(USER);
     if (notice) {
@@ -119,5 +122,10 @@ const podvault = (function () {
     return 'about ' + hours + ' h ' + Math.round((seconds - hours * 3600) / 60) + ' min';
   }
 
-  return { token, user, signIn, signOut, api, showError, sentence, number, bytes, duration };
+  /** True once the page is being signed out, so nothing should hold it back. */
+  function signingOut() {
+    return leaving;
+  }
+
+  return { token, user, signIn, signOut, signingOut, api, showError, sentence, number, bytes, duration };
 })();

@@ -190,7 +190,7 @@
       }
     });
     window.addEventListener('beforeunload', (event) => {
-      if (upload) {
+      if (upload && !podvault.signingOut()) {
         event.preventDefault();
       }
     });
