@@ -26,10 +26,13 @@ public final class Config {
     .putNull(ADMIN_PASSWORD)
     .put(TOKEN_TTL_SECONDS, 43_200)
     .put(MAX_BODY_BYTES, 65_536)
-    .put(MAX_UPLOAD_BYTES, 10L * 1024 * 1024 * 1024);
+    .put(MAX_UPLOAD_BYTES, 10L * 1024 * 1024 * 1024)
+    .put(HTTP_IDLE_TIMEOUT_SECONDS, 300)
+    .put(DOWNLOAD_STALL_SECONDS, 120);
 
   private static final Set<String> NUMBERS =
-    Set.of(HTTP_PORT, EMBEDDED_DB_PORT, TOKEN_TTL_SECONDS, MAX_BODY_BYTES, MAX_UPLOAD_BYTES);
+    Set.of(HTTP_PORT, EMBEDDED_DB_PORT, TOKEN_TTL_SECONDS, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, HTTP_IDLE_TIMEOUT_SECONDS,
+      DOWNLOAD_STALL_SECONDS);
 
   private final JsonObject values;
 
@@ -100,6 +103,8 @@ public final class Config {
     requireRange(TOKEN_TTL_SECONDS, 60, 365L * 24 * 3600);
     requireRange(MAX_BODY_BYTES, 1024, 64L * 1024 * 1024);
     requireRange(MAX_UPLOAD_BYTES, 1024, Long.MAX_VALUE);
+    requireRange(HTTP_IDLE_TIMEOUT_SECONDS, 1, 3600);
+    requireRange(DOWNLOAD_STALL_SECONDS, 1, 3600);
     for (String key : new String[] {DATA_DIR, ADMIN_USERNAME}) {
       Object value = values.getValue(key);
       if (!(value instanceof String) || ((String) value).isBlank()) {
@@ -163,6 +168,16 @@ public final class Config {
 
   public long maxUploadBytes() {
     return values.getLong(MAX_UPLOAD_BYTES);
+  }
+
+  /** Seconds a connection may stay silent (a slow-loris upload) before it is closed. */
+  public int httpIdleTimeoutSeconds() {
+    return values.getInteger(HTTP_IDLE_TIMEOUT_SECONDS);
+  }
+
+  /** Seconds a backup download may take no data before the backup gives up. */
+  public int downloadStallSeconds() {
+    return values.getInteger(DOWNLOAD_STALL_SECONDS);
   }
 
   /** A copy with one value replaced, for tests and for derived settings. */

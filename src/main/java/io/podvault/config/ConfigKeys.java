@@ -13,6 +13,8 @@ public final class ConfigKeys {
   public static final String TOKEN_TTL_SECONDS = "token_ttl_seconds";
   public static final String MAX_BODY_BYTES = "max_body_bytes";
   public static final String MAX_UPLOAD_BYTES = "max_upload_bytes";
+  public static final String HTTP_IDLE_TIMEOUT_SECONDS = "http_idle_timeout_seconds";
+  public static final String DOWNLOAD_STALL_SECONDS = "download_stall_seconds";
 
   /** Environment variable naming the config file. */
   public static final String ENV_CONFIG = "PODVAULT_CONFIG";

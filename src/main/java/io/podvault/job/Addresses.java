@@ -13,6 +13,8 @@ public final class Addresses {
   public static final String PROGRESS = "jobs.progress";
   /** Published: a restore replaced the data; every session is over. */
   public static final String SIGNOUT = "sessions.signout";
+  /** Published: one session ended (logout); its open pages are signed out. */
+  public static final String SESSION_ENDED = "sessions.ended";
 
   private Addresses() {
   }

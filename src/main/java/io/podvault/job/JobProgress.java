@@ -19,6 +19,8 @@ public final class JobProgress {
   private static final Logger LOG = LoggerFactory.getLogger(JobProgress.class);
   private static final long PUBLISH_MILLIS = 100;
   private static final long PERSIST_MILLIS = 1_000;
+  private static final int FINISH_ATTEMPTS = 40;
+  private static final long FINISH_RETRY_MILLIS = 500;
 
   private final Vertx vertx;
   private final JobStore store;
@@ -125,14 +127,27 @@ public final class JobProgress {
       .put(ERROR, error);
   }
 
+  /** Records and announces the end; a database that is restarting gets a little while to come back. */
   private void finish() {
     JsonObject event = event();
-    try {
-      store.finish(id, state, error, event);
-    } catch (SQLException e) {
-      LOG.warn("Could not record the end of job {}: {}", id, e.getMessage());
-    }
     vertx.eventBus().publish(Addresses.PROGRESS, event);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        store.finish(id, state, error, event);
+        return;
+      } catch (SQLException e) {
+        if (attempt == FINISH_ATTEMPTS) {
+          LOG.warn("Could not record the end of job {} (the next start marks it failed): {}", id, e.getMessage());
+          return;
+        }
+        try {
+          Thread.sleep(FINISH_RETRY_MILLIS);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   private void publish(boolean force) {

@@ -2,6 +2,7 @@ package io.podvault.job;
 
 import static io.podvault.job.Fields.*;
 
+import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.SchemaSwap;
@@ -37,6 +38,7 @@ public class JobVerticle extends VerticleBase {
 
   private DbCoordinates db;
   private Path restoreDir;
+  private long stallMillis;
   private JobStore store;
   private ExecutorService jobThread;
   private volatile Runnable abortRunning;
@@ -44,7 +46,9 @@ public class JobVerticle extends VerticleBase {
   @Override
   public Future<?> start() throws Exception {
     db = DbCoordinates.fromJson(config().getJsonObject("db"));
-    restoreDir = Path.of(config().getJsonObject("config").getString("data_dir")).resolve(RESTORE_DIR);
+    Config config = Config.fromJson(config().getJsonObject("config"));
+    restoreDir = config.dataDir().resolve(RESTORE_DIR);
+    stallMillis = config.downloadStallSeconds() * 1000L;
     Files.createDirectories(restoreDir);
     store = new JobStore(db);
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
@@ -70,7 +74,7 @@ public class JobVerticle extends VerticleBase {
     JsonObject request = message.body();
     UUID id = UUID.randomUUID();
     JobProgress progress = new JobProgress(vertx, store, id, KIND_BACKUP, request.getString(STARTED_BY), "starting");
-    StreamSender stream = new StreamSender(vertx, request.getString(STREAM_ADDRESS), id.toString());
+    StreamSender stream = new StreamSender(vertx, request.getString(STREAM_ADDRESS), id.toString(), stallMillis);
     BackupJob job;
     try {
       job = BackupJob.open(db, request.getString(DATABASE_PASS), progress, stream);

@@ -3,6 +3,8 @@ package io.podvault.job;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.Semaphore;
@@ -18,8 +20,6 @@ public final class StreamSender extends OutputStream {
 
   static final int CHUNK_BYTES = 64 * 1024;
   private static final int WINDOW = 8;
-  /** A client that takes nothing for this long has gone; the job then stops. */
-  private static final long STALL_MILLIS = 120_000;
 
   private final Vertx vertx;
   private final String address;
@@ -28,11 +28,14 @@ public final class StreamSender extends OutputStream {
   private byte[] chunk = new byte[CHUNK_BYTES];
   private int filled;
   private volatile Throwable failure;
+  /** A client that takes nothing for this long has gone; the job then stops. */
+  private final long stallMillis;
 
-  public StreamSender(Vertx vertx, String address, String jobId) {
+  public StreamSender(Vertx vertx, String address, String jobId, long stallMillis) {
     this.vertx = vertx;
     this.address = address;
     this.jobId = jobId;
+    this.stallMillis = stallMillis;
   }
 
   @Override
@@ -89,7 +92,9 @@ public final class StreamSender extends OutputStream {
   private void send(String part, Buffer body) {
     vertx.eventBus().request(address, body, options(part)).onComplete(ar -> {
       if (ar.failed() && failure == null) {
-        failure = ar.cause();
+        failure = ar.cause() instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
+          ? new IOException(stalled())
+          : ar.cause();
       }
       credits.release();
     });
@@ -108,20 +113,24 @@ public final class StreamSender extends OutputStream {
 
   private void acquire(int count) throws IOException {
     try {
-      if (!credits.tryAcquire(count, STALL_MILLIS, TimeUnit.MILLISECONDS)) {
-        throw new IOException("the client took no data for " + STALL_MILLIS / 1000 + " seconds");
+      if (!credits.tryAcquire(count, stallMillis, TimeUnit.MILLISECONDS)) {
+        throw new IOException(stalled());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("the job was interrupted");
     }
     if (failure != null) {
-      throw new IOException("the download stopped: " + failure.getMessage());
+      throw new IOException("the download stopped: " + failure.getMessage(), failure);
     }
+  }
+
+  private String stalled() {
+    return "the client took no data for " + stallMillis / 1000 + " seconds";
   }
 
   private DeliveryOptions options(String part) {
     return new DeliveryOptions().addHeader(Fields.STREAM_PART, part).addHeader(Fields.JOB_ID, jobId)
-      .setSendTimeout(STALL_MILLIS);
+      .setSendTimeout(stallMillis);
   }
 }

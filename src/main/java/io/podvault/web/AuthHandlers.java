@@ -5,6 +5,7 @@ import io.podvault.auth.Passwords;
 import io.podvault.auth.Principal;
 import io.podvault.auth.TokenService;
 import io.podvault.auth.UserStore;
+import io.podvault.job.Addresses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
@@ -65,7 +66,10 @@ final class AuthHandlers {
       throw ApiException.badRequest("an API key has no session to end; delete the key instead");
     }
     tokens.revoke(caller.sessionId())
-      .onSuccess(v -> Responses.json(ctx, 200, new JsonObject().put("signed_out", true)))
+      .onSuccess(v -> {
+        ctx.vertx().eventBus().publish(Addresses.SESSION_ENDED, new JsonObject().put("session_id", caller.sessionId()));
+        Responses.json(ctx, 200, new JsonObject().put("signed_out", true));
+      })
       .onFailure(ctx::fail);
   }
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -56,7 +57,10 @@ public class WebVerticle extends VerticleBase {
         && "swapping".equals(message.body().getString(Fields.PHASE)));
     Router router = routes(config);
     return tokens.load()
-      .compose(v -> vertx.createHttpServer().requestHandler(router).listen(config.httpPort()))
+      .compose(v -> vertx.createHttpServer(new HttpServerOptions()
+          .setIdleTimeout(config.httpIdleTimeoutSeconds())
+          .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
+        .requestHandler(router).listen(config.httpPort()))
       .onSuccess(s -> {
         server = s;
         LOG.info("podvault is listening on http://localhost:{}/", s.actualPort());
@@ -87,9 +91,12 @@ public class WebVerticle extends VerticleBase {
       .setBodyLimit(config.maxUploadBytes())
       .setDeleteUploadedFilesOnEnd(true);
 
+    WebSocketHub hub = new WebSocketHub(vertx, tokens, pool);
+
     Router router = Router.router(vertx);
     router.route().handler(WebVerticle::securityHeaders);
     router.get("/health").handler(this::health);
+    router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(hub::accept).onFailure(ctx::fail));
 
     router.route("/api/*").handler(ctx -> {
       if (RESTORE_PATH.equals(ctx.normalizedPath())) {

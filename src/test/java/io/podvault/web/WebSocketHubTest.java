@@ -1,0 +1,232 @@
+package io.podvault.web;
+
+import static io.podvault.support.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.podvault.support.PinePodsData;
+import io.podvault.support.TestPostgres;
+import io.podvault.support.TestServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("The WebSocket hub at /ws")
+class WebSocketHubTest {
+
+  private static Vertx vertx;
+  private static TestServer server;
+  private static WebSocketClient sockets;
+  private static String admin;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    server = result(TestServer.start(vertx));
+    try (Connection c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties())) {
+      PinePodsData.fillLarge(c, 20_000, 40_000);
+    }
+    sockets = vertx.createWebSocketClient();
+    admin = result(server.adminToken());
+  }
+
+  @AfterAll
+  static void stop() {
+    result(sockets.close());
+    result(server.stop());
+    result(vertx.close());
+  }
+
+  /** A timestamped frame as one socket saw it. */
+  private record Frame(long at, JsonObject body) {
+  }
+
+  private static Future<WebSocket> connect(String token, List<Frame> frames) {
+    return sockets.connect(server.podvault.httpPort(), "localhost", "/ws").map(ws -> {
+      ws.textMessageHandler(text -> frames.add(new Frame(System.currentTimeMillis(), new JsonObject(text))));
+      if (token != null) {
+        ws.writeTextMessage(new JsonObject().put("type", "auth").put("token", token).encode());
+      }
+      return ws;
+    });
+  }
+
+  private static Path download() throws Exception {
+    Path file = Files.createTempFile("ws-backup", ".sql");
+    assertThat(result(server.downloadBackup(admin, TestPostgres.PASSWORD, file)).statusCode()).isEqualTo(200);
+    return file;
+  }
+
+  private static void awaitFrame(List<Frame> frames, java.util.function.Predicate<JsonObject> condition) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (frames.stream().noneMatch(f -> condition.test(f.body()))) {
+      assertThat(System.currentTimeMillis()).as("waiting for a frame").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  @DisplayName("a socket that does not authenticate, or sends a bad token, is closed")
+  void authRequired(VertxTestContext test) {
+    Checkpoint silentClosed = test.checkpoint();
+    Checkpoint forgedClosed = test.checkpoint();
+    Checkpoint garbageClosed = test.checkpoint();
+    long started = System.currentTimeMillis();
+    connect(null, new CopyOnWriteArrayList<>()).onComplete(test.succeeding(ws -> ws.closeHandler(v -> test.verify(() -> {
+      assertThat(ws.closeStatusCode()).isEqualTo((short) 1008);
+      assertThat(System.currentTimeMillis() - started).isGreaterThanOrEqualTo(WebSocketHub.AUTH_TIMEOUT_MILLIS - 500);
+      silentClosed.flag();
+    }))));
+    connect("not.a.token", new CopyOnWriteArrayList<>()).onComplete(test.succeeding(ws -> ws.closeHandler(v -> test.verify(() -> {
+      assertThat(ws.closeStatusCode()).isEqualTo((short) 1008);
+      forgedClosed.flag();
+    }))));
+    sockets.connect(server.podvault.httpPort(), "localhost", "/ws").onComplete(test.succeeding(ws -> {
+      ws.closeHandler(v -> garbageClosed.flag());
+      ws.writeTextMessage("{not json");
+    }));
+  }
+
+  @Test
+  @DisplayName("administrators receive a job's events in order, rows never going back, ending in succeeded; two sockets see the same")
+  void adminsReceiveJobEvents() throws Exception {
+    List<Frame> first = new CopyOnWriteArrayList<>();
+    List<Frame> second = new CopyOnWriteArrayList<>();
+    String otherAdmin = result(server.userToken(admin, "second-admin", "second-admin-password", true));
+    WebSocket a = result(connect(admin, first));
+    WebSocket b = result(connect(otherAdmin, second));
+    Thread.sleep(300);
+    download();
+    awaitFrame(first, e -> "succeeded".equals(e.getString("state")));
+    awaitFrame(second, e -> "succeeded".equals(e.getString("state")));
+
+    List<JsonObject> events = first.stream().map(Frame::body).toList();
+    String jobId = events.get(events.size() - 1).getString("job_id");
+    assertThat(events).allSatisfy(e -> {
+      assertThat(e.getString("type")).isEqualTo("job");
+      assertThat(e.getString("job_id")).isEqualTo(jobId);
+      assertThat(e.getString("kind")).isEqualTo("backup");
+      assertThat(e.getString("started_by")).isEqualTo("admin");
+      assertThat(e.fieldNames()).contains("phase", "table", "table_rows_done", "table_rows_total", "rows_done",
+        "rows_total", "tables_done", "tables_total");
+    });
+    List<JsonObject> dumping = events.stream().filter(e -> "dumping".equals(e.getString("phase"))).toList();
+    for (int i = 1; i < dumping.size(); i++) {
+      assertThat(dumping.get(i).getLong("rows_done")).isGreaterThanOrEqualTo(dumping.get(i - 1).getLong("rows_done"));
+      assertThat(dumping.get(i).getInteger("tables_done")).isGreaterThanOrEqualTo(dumping.get(i - 1).getInteger("tables_done"));
+    }
+    JsonObject last = events.get(events.size() - 1);
+    assertThat(last.getLong("rows_done")).isEqualTo(last.getLong("rows_total")).isGreaterThan(60_000);
+    assertThat(last.getInteger("tables_done")).isEqualTo(49);
+    assertThat(dumping.stream().map(e -> e.getString("table")).filter(java.util.Objects::nonNull).distinct().count())
+      .as("every table shows up at least once").isEqualTo(49);
+    assertThat(second.stream().map(Frame::body).filter(e -> jobId.equals(e.getString("job_id"))).map(e -> e.getString("state")))
+      .contains("succeeded");
+    result(a.close());
+    result(b.close());
+  }
+
+  @Test
+  @DisplayName("progress is coalesced: within a table and phase, events come at most about ten a second")
+  void rateBound() throws Exception {
+    List<Frame> frames = new CopyOnWriteArrayList<>();
+    WebSocket ws = result(connect(admin, frames));
+    Thread.sleep(300);
+    download();
+    awaitFrame(frames, e -> "succeeded".equals(e.getString("state")));
+    int coalescible = 0;
+    for (int i = 1; i < frames.size(); i++) {
+      JsonObject previous = frames.get(i - 1).body();
+      JsonObject current = frames.get(i).body();
+      boolean sameStep = java.util.Objects.equals(previous.getString("table"), current.getString("table"))
+        && java.util.Objects.equals(previous.getString("phase"), current.getString("phase"))
+        && "running".equals(current.getString("state"));
+      if (sameStep) {
+        coalescible++;
+        assertThat(frames.get(i).at() - frames.get(i - 1).at()).as("gap between events %d and %d", i - 1, i)
+          .isGreaterThanOrEqualTo(WebSocketHub.MIN_INTERVAL_MILLIS - 30);
+      }
+    }
+    assertThat(coalescible).as("the big tables report progress within themselves").isPositive();
+    result(ws.close());
+  }
+
+  @Test
+  @DisplayName("a socket that joins mid-job first receives the job's latest state")
+  void lateJoiner() throws Exception {
+    HttpClient http = vertx.createHttpClient();
+    HttpClientResponse response = result(http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost")
+        .setPort(server.podvault.httpPort()).setURI("/api/data/backup_server")
+        .putHeader("Authorization", "Bearer " + admin).putHeader("Content-Type", "application/json"))
+      .compose(request -> request.send(new JsonObject().put("database_pass", TestPostgres.PASSWORD).encode())
+        .onSuccess(HttpClientResponse::pause)));
+    String jobId = response.getHeader("X-Podvault-Job");
+    Thread.sleep(500);
+    List<Frame> frames = new CopyOnWriteArrayList<>();
+    WebSocket ws = result(connect(admin, frames));
+    awaitFrame(frames, e -> true);
+    JsonObject firstFrame = frames.get(0).body();
+    assertThat(firstFrame.getString("job_id")).isEqualTo(jobId);
+    assertThat(firstFrame.getString("state")).isEqualTo("running");
+    assertThat(firstFrame.getString("phase")).isEqualTo("dumping");
+    response.handler(b -> { }).resume();
+    result(response.end());
+    awaitFrame(frames, e -> "succeeded".equals(e.getString("state")));
+    result(ws.close());
+    result(http.close());
+  }
+
+  @Test
+  @DisplayName("a normal user receives no job events, but the sign-out of a restore, and is then disconnected")
+  void usersGetOnlySignout(VertxTestContext test) throws Exception {
+    String user = result(server.userToken(admin, "listener-ws", "listener-ws-password", false));
+    List<Frame> userFrames = new CopyOnWriteArrayList<>();
+    List<Frame> adminFrames = new CopyOnWriteArrayList<>();
+    WebSocket userSocket = result(connect(user, userFrames));
+    result(connect(admin, adminFrames));
+    Checkpoint closed = test.checkpoint();
+    userSocket.closeHandler(v -> closed.flag());
+    Thread.sleep(300);
+    Path backup = download();
+    HttpResponseHolder.accepted = result(server.uploadRestore(admin, backup, TestPostgres.PASSWORD)).bodyAsJsonObject();
+    String jobId = HttpResponseHolder.accepted.getString("job_id");
+    awaitFrame(adminFrames, e -> "signout".equals(e.getString("type")));
+    awaitFrame(userFrames, e -> "signout".equals(e.getString("type")));
+    test.verify(() -> {
+      assertThat(userFrames).hasSize(1);
+      assertThat(userFrames.get(0).body()).isEqualTo(new JsonObject().put("type", "signout").put("reason", "restore").put("job_id", jobId));
+      assertThat(adminFrames.stream().map(Frame::body).filter(e -> jobId.equals(e.getString("job_id")))
+        .map(e -> e.getString("phase")).distinct().toList())
+        .contains("validating", "loading", "indexing", "swapping");
+    });
+    assertThat(test.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
+    admin = result(server.adminToken());
+  }
+
+  /** The restore's 202 answer, kept for the assertions. */
+  private static final class HttpResponseHolder {
+    static JsonObject accepted;
+  }
+}
