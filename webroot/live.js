@@ -8,6 +8,7 @@
 const podvaultLive = (function () {
   const RESTORED = 'The server was restored; please sign in again.';
   const SESSION_ENDED = 'Your session has ended; please sign in again.';
+  const SIGNED_OUT = 'You were signed out on another page.';
   const FIRST_DELAY_MILLIS = 1000;
   const MAX_DELAY_MILLIS = 30000;
   /** A connection that lived this long was healthy: the next drop starts the delays from the beginning. */
@@ -74,7 +75,7 @@ const podvaultLive = (function () {
       return;
     }
     if (event.type === 'signout') {
-      end(RESTORED);
+      end(event.reason === 'restore' ? RESTORED : SIGNED_OUT);
     } else if (event.type === 'job') {
       if (event.kind === 'restore') {
         restoreSeen = event.state !== 'failed';
@@ -124,7 +125,8 @@ const podvaultLive = (function () {
     return true;
   }
 
-  function end(notice) {
+  /** For a page that signs itself out: the server's sign-out of this session is no news to it. */
+  function stop() {
     over = true;
     if (timer) {
       clearTimeout(timer);
@@ -135,8 +137,12 @@ const podvaultLive = (function () {
     if (ws) {
       ws.close();
     }
+  }
+
+  function end(notice) {
+    stop();
     podvault.signOut(notice);
   }
 
-  return { start, onJob, onStatus };
+  return { start, stop, onJob, onStatus };
 })();

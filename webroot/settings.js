@@ -10,6 +10,7 @@
   const QUIET_MILLIS = 8000;
 
   el('logout').addEventListener('click', async () => {
+    podvaultLive.stop();
     try {
       await podvault.api('POST', '/api/auth/logout');
     } finally {
@@ -232,6 +233,8 @@
       finished();
       if (xhr.status === 202) {
         form.reset();
+        // The live view at the top of the page is where the restore can now be followed.
+        window.scrollTo({ top: 0, behavior: 'smooth' });
         status.textContent = 'The restore has started. Everyone, you included, will be signed out when it finishes.';
         return;
       }
