@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -90,8 +91,9 @@ class BackupRestoreE2ETest {
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Browser.installed(), "skipped: the browser tests need Debian's chromium at " + Browser.CHROMIUM
-      + " and " + Browser.CHROMEDRIVER + " (apt-get install -y chromium chromium-driver)");
+    if (!Browser.installed()) {
+      return;
+    }
     vertx = Vertx.vertx();
     server = result(TestServer.start(vertx));
     baseUrl = "http://localhost:" + server.podvault.httpPort();
@@ -102,6 +104,13 @@ class BackupRestoreE2ETest {
     try (Connection c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties())) {
       PinePodsData.fillLarge(c, 60_000, 120_000);
     }
+  }
+
+  /** Here rather than in {@code @BeforeAll}, so that every skipped test is reported with the reason. */
+  @BeforeEach
+  void needsChromium() {
+    assumeTrue(Browser.installed(), "skipped: the browser tests need Debian's chromium at " + Browser.CHROMIUM
+      + " and " + Browser.CHROMEDRIVER + " (apt-get install -y chromium chromium-driver)");
   }
 
   @AfterAll
