@@ -60,6 +60,7 @@
     const error = el('backup-error');
     let pending = false;
     let quietTimer = null;
+    let restoreRunning = false;
 
     form.addEventListener('submit', (event) => {
       error.hidden = true;
@@ -83,7 +84,7 @@
       button.disabled = true;
       setTimeout(() => {
         el('backup-token').value = '';
-        button.disabled = restoring();
+        button.disabled = restoreRunning;
       }, 2000);
     });
 
@@ -116,13 +117,10 @@
         || 'The server answered without a backup file. Try again; if it keeps failing, the server log has the details.');
     });
 
-    function restoring() {
-      return el('restore-banner').hidden === false;
-    }
-
     return {
-      job(event, restoreRunning) {
-        button.disabled = restoreRunning;
+      job(event, restoring) {
+        restoreRunning = restoring;
+        button.disabled = restoring;
         if (!pending || event.kind !== 'backup' || event.started_by !== me.username) {
           return;
         }
