@@ -81,8 +81,13 @@ public final class BackupValidator {
     "^SELECT pg_catalog\\.setval\\((.+), (-?\\d{1,19}), (true|false)\\);$");
   private static final byte[] END_OF_COPY = BackupFormat.END_OF_COPY.getBytes(StandardCharsets.US_ASCII);
 
+  /** podvault's own schema at a backup's version, the standard the file is checked against. */
+  public interface SchemaSource {
+    ExpectedSchema at(String version) throws SQLException, InvalidBackupException;
+  }
+
   private final Path file;
-  private final DbCoordinates db;
+  private final SchemaSource schemas;
   private final Progress progress;
   private LineReader lines;
   private long trailerStart;
@@ -90,8 +95,12 @@ public final class BackupValidator {
   private String position = "in its header";
 
   public BackupValidator(Path file, DbCoordinates db, Progress progress) {
+    this(file, version -> ExpectedSchema.at(db, version), progress);
+  }
+
+  public BackupValidator(Path file, SchemaSource schemas, Progress progress) {
     this.file = file;
-    this.db = db;
+    this.schemas = schemas;
     this.progress = progress;
   }
 
@@ -107,7 +116,7 @@ public final class BackupValidator {
       new BufferedInputStream(new BoundedInput(Files.newInputStream(file), contentEnd), 256 * 1024), sha256)) {
       lines = new LineReader(in, MAX_LINE_BYTES);
       BackupHeader header = readHeader();
-      ExpectedSchema schema = ExpectedSchema.at(db, header.schemaVersion());
+      ExpectedSchema schema = schemas.at(header.schemaVersion());
       checkTableList(header, schema);
       progress.planned(header.tables().size(), header.totalRows());
       expectText(schema.preamble(), "its schema statements");

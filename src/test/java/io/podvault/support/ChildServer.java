@@ -1,0 +1,106 @@
+package io.podvault.support;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** podvault in a process of its own, so a test can kill it as the power cut or the OOM killer would. */
+public final class ChildServer {
+
+  public final int port;
+  public final WebClient client;
+  private final Process process;
+
+  private ChildServer(Process process, int port, WebClient client) {
+    this.process = process;
+    this.port = port;
+    this.client = client;
+  }
+
+  /** Starts {@code io.podvault.Main} with the test's class path and the given environment; waits for /health. */
+  public static ChildServer start(Vertx vertx, Path dataDir, Map<String, String> env) throws Exception {
+    int port = freePort();
+    ProcessBuilder builder = new ProcessBuilder(List.of(
+      Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+      "-cp", System.getProperty("java.class.path"), "io.podvault.Main"))
+      .redirectErrorStream(true)
+      .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile()));
+    Map<String, String> environment = new HashMap<>(env);
+    environment.put("PODVAULT_HTTP_PORT", Integer.toString(port));
+    environment.put("PODVAULT_DATA_DIR", dataDir.toString());
+    environment.put("PODVAULT_ADMIN_USERNAME", TestServer.ADMIN);
+    environment.put("PODVAULT_ADMIN_PASSWORD", TestServer.ADMIN_PASSWORD);
+    environment.put("PODVAULT_CONFIG", writeEmptyConfig(dataDir).toString());
+    builder.environment().putAll(environment);
+    Process process = builder.start();
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("localhost").setDefaultPort(port));
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("podvault exited with " + process.exitValue() + "; see " + dataDir + ".log");
+      }
+      try {
+        if (Await.result(client.get("/health").send()).statusCode() == 200) {
+          return new ChildServer(process, port, client);
+        }
+      } catch (RuntimeException notYet) {
+        // not listening yet
+      }
+      if (System.currentTimeMillis() > deadline) {
+        process.destroyForcibly();
+        throw new IllegalStateException("podvault did not come up; see " + dataDir + ".log");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static Path writeEmptyConfig(Path dataDir) throws IOException {
+    Path config = dataDir.resolveSibling(dataDir.getFileName() + "-config.json");
+    Files.writeString(config, new JsonObject().encode());
+    return config;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Signs the administrator in; while a restore swaps the data in, the server says 503 "try again". */
+  public String adminToken() throws InterruptedException {
+    for (int attempt = 0; ; attempt++) {
+      var response = Await.result(client.post("/api/auth/login")
+        .sendJsonObject(new JsonObject().put("username", TestServer.ADMIN).put("password", TestServer.ADMIN_PASSWORD)));
+      if (response.statusCode() == 200) {
+        return response.bodyAsJsonObject().getString("token");
+      }
+      if (response.statusCode() != 503 || attempt == 200) {
+        throw new IllegalStateException("sign-in gave " + response.statusCode() + " " + response.bodyAsString());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** SIGKILL: no shutdown hook runs, nothing is cleaned. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+    client.close();
+  }
+
+  /** SIGTERM: the clean stop. */
+  public int stop() throws InterruptedException {
+    process.destroy();
+    int code = process.waitFor();
+    client.close();
+    return code;
+  }
+}
