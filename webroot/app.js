@@ -22,7 +22,10 @@ const podvault = (function () {
     localStorage.setItem(USER, JSON.stringify(newUser));
   }
 
+  let leaving = false;
+
   function signOut(notice) {
+    leaving = true;
     localStorage.removeItem(TOKEN);
     localStorage.removeItem(USER);
     if (notice) {
@@ -70,9 +73,59 @@ const podvault = (function () {
   }
 
   function showError(element, message) {
-    element.textContent = message;
+    element.textContent = sentence(message);
     element.hidden = false;
   }
 
-  return { token, user, signIn, signOut, api, showError };
+  /** The server writes its messages in lower case without a full stop; the page shows them as sentences. */
+  function sentence(message) {
+    const text = String(message || '').trim();
+    if (!text) {
+      return text;
+    }
+    const first = text.charAt(0).toUpperCase() + text.slice(1);
+    return /[.!?…]$/.test(first) ? first : first + '.';
+  }
+
+  const NUMBER = new Intl.NumberFormat();
+
+  function number(value) {
+    return NUMBER.format(value || 0);
+  }
+
+  function bytes(size) {
+    const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+    let value = size;
+    let unit = 0;
+    while (value >= 1000 && unit < units.length - 1) {
+      value /= 1000;
+      unit++;
+    }
+    return (unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)) + ' ' + units[unit];
+  }
+
+  /** "about 2 min", "about 40 s": an estimate, so rounded. */
+  function duration(seconds) {
+    if (!isFinite(seconds) || seconds < 0) {
+      return '';
+    }
+    if (seconds < 10) {
+      return 'a few seconds';
+    }
+    if (seconds < 60) {
+      return 'about ' + Math.round(seconds / 5) * 5 + ' s';
+    }
+    if (seconds < 3600) {
+      return 'about ' + Math.round(seconds / 60) + ' min';
+    }
+    const hours = Math.floor(seconds / 3600);
+    return 'about ' + hours + ' h ' + Math.round((seconds - hours * 3600) / 60) + ' min';
+  }
+
+  /** True once the page is being signed out, so nothing should hold it back. */
+  function signingOut() {
+    return leaving;
+  }
+
+  return { token, user, signIn, signOut, signingOut, api, showError, sentence, number, bytes, duration };
 })();
