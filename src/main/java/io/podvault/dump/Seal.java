@@ -1,15 +1,13 @@
 package io.podvault.dump;
 
+import io.podvault.auth.PasswordHasher;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
-import org.bouncycastle.crypto.params.Argon2Parameters;
 
 /**
  * The key that seals a backup: argon2id of the database password with a salt kept in the header, slow on
@@ -76,18 +74,7 @@ public final class Seal {
 
   /** The sealing key for a password; takes a noticeable fraction of a second by design. */
   public byte[] key(String password) {
-    Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-      .withVersion(Argon2Parameters.ARGON2_VERSION_13)
-      .withMemoryAsKB(memoryKib)
-      .withIterations(iterations)
-      .withParallelism(parallelism)
-      .withSalt(salt)
-      .build();
-    Argon2BytesGenerator generator = new Argon2BytesGenerator();
-    generator.init(params);
-    byte[] key = new byte[32];
-    generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), key);
-    return key;
+    return PasswordHasher.derive(password, salt, memoryKib, iterations, parallelism, 32);
   }
 
   public static byte[] hmac(byte[] key, byte[] contentSha256) {

@@ -5,10 +5,8 @@ public final class Addresses {
 
   /** Request/reply: start a backup; the reply carries the job id once the dump is under way. */
   public static final String BACKUP_START = "jobs.backup.start";
-  /** Request/reply: start a restore of a stored, validated upload. */
+  /** Request/reply: validate a stored upload completely, answer, then restore it. */
   public static final String RESTORE_START = "jobs.restore.start";
-  /** Request/reply: validate a stored upload without changing anything. */
-  public static final String RESTORE_VALIDATE = "jobs.restore.validate";
   /** Published: a job's progress, in the shape of the WebSocket {@code job} event. */
   public static final String PROGRESS = "jobs.progress";
   /** Published: a restore replaced the data; every session is over. */

@@ -9,8 +9,6 @@ public enum JobFailure {
   BACKUP_PASSWORD_MISMATCH(403, "backup_password_mismatch"),
   JOB_RUNNING(409, "job_running"),
   INVALID_BACKUP(400, "invalid_backup"),
-  TOO_LARGE(413, "too_large"),
-  NOT_FOUND(404, "not_found"),
   DATABASE_UNAVAILABLE(503, "database_unavailable"),
   CLIENT_GONE(499, "client_gone"),
   INTERNAL(500, "internal_error");

@@ -34,15 +34,4 @@ public final class JobLock {
       s.execute("SELECT pg_advisory_unlock(" + KEY + ")");
     }
   }
-
-  /** True while some session, in any process, holds the lock. */
-  public static boolean held(Connection connection) throws SQLException {
-    try (Statement s = connection.createStatement();
-         ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-           + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-           + "AND classid = " + (KEY >>> 32) + " AND objid = " + (KEY & 0xFFFFFFFFL) + " AND objsubid = 1)")) {
-      rs.next();
-      return rs.getBoolean(1);
-    }
-  }
 }
