@@ -42,6 +42,8 @@ unset LC_ALL
 export LC_NUMERIC=C
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Other work on the machine skews every figure; the load averages are printed with them.
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() {
@@ -150,8 +152,16 @@ echo "127.0.0.1:$PG_PORT:*:$DB_ROLE:$DB_PASS" >"$PGPASSFILE"
 chmod 600 "$PGPASSFILE"
 DB_URL="postgresql://$DB_ROLE:$DB_PASS@127.0.0.1:$PG_PORT/$DB_NAME"
 sql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-# Flushes what the previous run left dirty, so no timed run pays for another's writes.
-checkpoint() { sql -d postgres -c CHECKPOINT; }
+# Before each timed run: waits (bounded) until no autovacuum worker runs, then flushes what earlier work
+# left dirty, so no timed run shares the server with another's after-effects.
+quiesce() {
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    [[ $(sql -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") == 0 ]] && break
+    sleep 0.5
+  done
+  sql -d postgres -c CHECKPOINT
+}
 row_counts() {
   sql -d "$1" -c "SELECT (SELECT count(*) FROM \"Episodes\") || ' ' || (SELECT count(*) FROM \"UserEpisodeHistory\")"
 }
@@ -237,11 +247,11 @@ PG_DUMP_FILE=$WORK/files/pg_dump.sql
 DUMP_TIMES=()
 BACKUP_TIMES=()
 for ((run = 1; run <= RUNS; run++)); do
-  checkpoint
+  quiesce
   t0=$EPOCHREALTIME
   logged "$WORK/pg_dump.log" "$PG_BIN/pg_dump" -Fp -d "$DB_NAME" -f "$PG_DUMP_FILE"
   DUMP_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
-  checkpoint
+  quiesce
   t0=$EPOCHREALTIME
   podvault_backup "$BACKUP" || die "podvault backup run $run failed"
   BACKUP_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
@@ -284,17 +294,20 @@ PSQL_TIMES=()
 RESTORE_TIMES=()
 for ((run = 1; run <= RUNS; run++)); do
   sql -d postgres -c "CREATE DATABASE $PSQL_DB OWNER $DB_ROLE"
-  checkpoint
+  quiesce
   t0=$EPOCHREALTIME
   logged "$WORK/psql-restore.log" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$PSQL_DB" -f "$BACKUP"
   PSQL_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
   [[ $(row_counts "$PSQL_DB") == "$EXPECTED_COUNTS" ]] || die "psql restore holds other row counts"
   sql -d postgres -c "DROP DATABASE $PSQL_DB"
-  checkpoint
+  quiesce
   t0=$EPOCHREALTIME
   podvault_restore
   RESTORE_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
   [[ $(row_counts "$DB_NAME") == "$EXPECTED_COUNTS" ]] || die "podvault restore holds other row counts"
+  # Untimed: the vacuum autovacuum would soon start on the new tables, done now instead of during the next
+  # psql run (psql's database is dropped right after its run, so it leaves no such work behind).
+  sql -d "$DB_NAME" -c 'VACUUM ANALYZE'
   log "restore run $run: psql ${PSQL_TIMES[-1]} s, podvault ${RESTORE_TIMES[-1]} s"
 done
 
@@ -383,6 +396,7 @@ RESTORE_MEDIAN=$(median "${RESTORE_TIMES[@]}")
 cat <<EOF
 
 == podvault benchmark ($(nproc) cores, PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }'), $(date -u +%Y-%m-%dT%H:%M:%SZ))
+load average (1/5/15 min): $LOAD_AT_START before the run, $(cut -d' ' -f1-3 /proc/loadavg) at its end
 runs, s: pg_dump ${DUMP_TIMES[*]} | podvault backup ${BACKUP_TIMES[*]} | psql ${PSQL_TIMES[*]} | podvault restore ${RESTORE_TIMES[*]}
 $ROWS
 backup:  podvault $BACKUP_MEDIAN s (median of $RUNS)   pg_dump $DUMP_MEDIAN s   ratio $(ratio "$BACKUP_MEDIAN" "$DUMP_MEDIAN")   file $(human_size "$BACKUP") (pg_dump -Fp $(human_size "$PG_DUMP_FILE"))
