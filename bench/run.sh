@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# podvault benchmark: backup and restore through podvault's API against stock pg_dump and psql, on one
+# throwaway PostgreSQL 15 with default settings, plus podvault's peak heap and the latency of two API
+# calls with and without a backup streaming. It prints figures and ratios; it judges nothing, and exits
+# non-zero only when something broke.
+#
+#   bash bench/run.sh                                   # 500 000 episodes, 2 000 000 history rows
+#   bash bench/run.sh --episodes 20000 --history 80000  # a quick run
+#
+# Needs root (to install PostgreSQL 15 if missing and to run it as the postgres user), Java 17, Maven, curl.
+# Everything it writes, apart from the build in target/, lives in one temp dir that is removed at exit.
+set -euo pipefail
+
+EPISODES=500000
+HISTORY=2000000
+RUNS=3          # timed runs of each tool, alternating; the median is reported
+REQUESTS=200    # latency samples per endpoint and condition
+XMX=256m
+PG_BIN=/usr/lib/postgresql/15/bin
+ADMIN=admin
+ADMIN_PASSWORD=bench-admin-password
+DB_ROLE=bench
+DB_NAME=podvault
+PSQL_DB=restore_psql
+MAX_POLLS=36000 # 2 hours of 200 ms polls for one restore
+
+usage() {
+  echo "usage: bash bench/run.sh [--episodes N] [--history N]" >&2
+  exit 2
+}
+while (($#)); do
+  case $1 in
+    --episodes) (($# >= 2)) || usage; EPISODES=$2; shift 2 ;;
+    --history) (($# >= 2)) || usage; HISTORY=$2; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[[ $EPISODES =~ ^[0-9]+$ && $HISTORY =~ ^[0-9]+$ ]] || usage
+
+# Decimal points in EPOCHREALTIME, awk and printf, whatever the caller's locale.
+unset LC_ALL
+export LC_NUMERIC=C
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Other work on the machine skews every figure; the load averages are printed with them.
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+  log "FAILED: $*"
+  exit 1
+}
+# Runs a command with its output in a log file; on failure shows the log's tail and stops.
+logged() {
+  local logfile=$1
+  shift
+  if ! "$@" >"$logfile" 2>&1; then
+    tail -n 30 "$logfile" >&2 || true
+    die "$* (log above)"
+  fi
+}
+# PostgreSQL refuses to run as root; run its server-side tools as the postgres user.
+as_pg() {
+  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
+}
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+human_size() {
+  awk -v n="$(stat -c %s "$1")" 'BEGIN {
+    if (n >= 1073741824) printf "%.2f GiB", n / 1073741824; else printf "%.1f MiB", n / 1048576 }'
+}
+# Nearest-rank percentile of a file of seconds, in milliseconds.
+percentile_ms() {
+  sort -g "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
+    i = int(p / 100 * NR); if (i < p / 100 * NR) i++; if (i < 1) i = 1; printf "%.1f", v[i] * 1000 }'
+}
+# A TCP port nobody listens on (a failed connect means free; good enough for a private benchmark).
+free_port() {
+  local port i
+  for ((i = 0; i < 200; i++)); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------------
+# 1. PostgreSQL 15, a throwaway cluster
+
+if [[ ! -x $PG_BIN/postgres || ! -x $PG_BIN/pg_dump ]]; then
+  ((EUID == 0)) || die "PostgreSQL 15 is missing and installing it needs root"
+  log "installing PostgreSQL 15"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y postgresql-15 postgresql-client-15; then
+    apt-get update
+    apt-get install -y postgresql-15 postgresql-client-15
+  fi
+fi
+
+WORK=$(mktemp -d -t podvault-bench.XXXXXX)
+PODVAULT_PID=""
+JSTAT_PID=""
+BG_PID=""
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT
+  if [[ -n $BG_PID ]]; then # the background backup's subshell and its curl
+    pkill -P "$BG_PID" 2>/dev/null
+    kill "$BG_PID" 2>/dev/null
+  fi
+  [[ -n $JSTAT_PID ]] && kill "$JSTAT_PID" 2>/dev/null
+  if [[ -n $PODVAULT_PID ]] && kill "$PODVAULT_PID" 2>/dev/null; then
+    for ((i = 0; i < 120; i++)); do
+      kill -0 "$PODVAULT_PID" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -9 "$PODVAULT_PID" 2>/dev/null
+  fi
+  if [[ -f $WORK/pg/data/postmaster.pid ]]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast -w -t 120 stop >/dev/null
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+chmod 711 "$WORK" # the postgres user must reach its directory below
+mkdir -m 700 "$WORK/pg" "$WORK/files" "$WORK/podvault-data"
+((EUID == 0)) && chown postgres: "$WORK/pg"
+DB_PASS=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+PG_PORT=$(free_port) || die "no free port"
+
+log "starting PostgreSQL 15 on 127.0.0.1:$PG_PORT in $WORK/pg"
+# Local (socket) connections are trusted: the socket sits in the private $WORK/pg. TCP needs the password.
+logged "$WORK/initdb.log" as_pg "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres --encoding=UTF8 --locale=C.UTF-8 \
+  --auth-local=trust --auth-host=scram-sha-256
+logged "$WORK/pg_ctl.log" as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$WORK/pg" start
+# A superuser, like the role of podvault's embedded database; fillLarge needs one too.
+logged "$WORK/roles.log" as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK/pg" -p "$PG_PORT" -U postgres \
+  -d postgres -c "CREATE ROLE $DB_ROLE LOGIN SUPERUSER PASSWORD '$DB_PASS'" -c "CREATE DATABASE $DB_NAME OWNER $DB_ROLE"
+
+# Every client tool below connects over TCP with the role's password, as podvault does.
+export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=$DB_ROLE PGPASSFILE=$WORK/pgpass
+echo "127.0.0.1:$PG_PORT:*:$DB_ROLE:$DB_PASS" >"$PGPASSFILE"
+chmod 600 "$PGPASSFILE"
+DB_URL="postgresql://$DB_ROLE:$DB_PASS@127.0.0.1:$PG_PORT/$DB_NAME"
+sql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+# Before each timed run: waits (bounded) until no autovacuum worker runs, then flushes what earlier work
+# left dirty, so no timed run shares the server with another's after-effects.
+quiesce() {
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    [[ $(sql -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") == 0 ]] && break
+    sleep 0.5
+  done
+  sql -d postgres -c CHECKPOINT
+}
+row_counts() {
+  sql -d "$1" -c "SELECT (SELECT count(*) FROM \"Episodes\") || ' ' || (SELECT count(*) FROM \"UserEpisodeHistory\")"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Build, then the data
+
+cd "$REPO"
+log "building podvault"
+logged "$WORK/mvn-package.log" mvn -B -q package -DskipTests
+if [[ ! -f target/test-classes/io/podvault/bench/BenchmarkData.class ]]; then
+  logged "$WORK/mvn-test-compile.log" mvn -B -q test-compile
+fi
+
+log "generating data: $EPISODES episodes, $HISTORY history rows"
+t0=$EPOCHREALTIME
+PODVAULT_DB_URL=$DB_URL PODVAULT_ADMIN_USERNAME=$ADMIN PODVAULT_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+  logged "$WORK/data.log" java -cp target/test-classes:target/podvault.jar io.podvault.bench.BenchmarkData \
+  --episodes "$EPISODES" --history "$HISTORY"
+ROWS=$(grep '^rows: ' "$WORK/data.log") || die "BenchmarkData printed no row counts"
+# VACUUM sets the hint bits and visibility map, so the first reader (a timed run) does not write them.
+sql -d "$DB_NAME" -c 'VACUUM ANALYZE'
+EXPECTED_COUNTS=$(row_counts "$DB_NAME")
+log "data ready in $(elapsed "$t0" "$EPOCHREALTIME") s: $ROWS"
+
+# ---------------------------------------------------------------------------------------------------
+# 3. podvault as a separate process, its heap sampled throughout
+
+HTTP_PORT=$(free_port) || die "no free port"
+BASE=http://127.0.0.1:$HTTP_PORT
+log "starting podvault on $BASE"
+PODVAULT_CONFIG=$REPO/conf/config.json PODVAULT_DB_URL=$DB_URL PODVAULT_HTTP_PORT=$HTTP_PORT \
+  PODVAULT_DATA_DIR=$WORK/podvault-data PODVAULT_ADMIN_USERNAME=$ADMIN PODVAULT_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+  PODVAULT_MAX_UPLOAD_BYTES=$((64 * 1024 * 1024 * 1024)) \
+  java "-Xmx$XMX" -jar "$REPO/target/podvault.jar" >"$WORK/podvault.log" 2>&1 &
+PODVAULT_PID=$!
+for ((i = 0; ; i++)); do
+  curl -sf -o /dev/null "$BASE/health" && break
+  if ((i >= 240)) || ! kill -0 "$PODVAULT_PID" 2>/dev/null; then
+    tail -n 30 "$WORK/podvault.log" >&2
+    die "podvault did not become healthy"
+  fi
+  sleep 0.5
+done
+jstat -gc "$PODVAULT_PID" 250 >"$WORK/jstat.log" 2>&1 &
+JSTAT_PID=$!
+
+LOGIN_JSON="{\"username\":\"$ADMIN\",\"password\":\"$ADMIN_PASSWORD\"}"
+TOKEN=""
+# Signs in and sets TOKEN; right at a restore's swap podvault answers 503 for a moment.
+login() {
+  local code i
+  for ((i = 0; i < 150; i++)); do
+    code=$(curl -sS -o "$WORK/login.json" -w '%{http_code}' -X POST "$BASE/api/auth/login" \
+      -H 'Content-Type: application/json' -d "$LOGIN_JSON") || code=000
+    case $code in
+      200)
+        TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$WORK/login.json")
+        [[ -n $TOKEN ]] || die "sign-in answered without a token"
+        return 0
+        ;;
+      503) sleep 0.2 ;;
+      *) die "sign-in gave HTTP $code: $(cat "$WORK/login.json" 2>/dev/null)" ;;
+    esac
+  done
+  die "sign-in kept answering 503"
+}
+# POSTs a backup request, writing the body to $1 (curl fails on an error status).
+podvault_backup() {
+  curl -sS -f -o "$1" -X POST "$BASE/api/data/backup_server" -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' -d "{\"database_pass\":\"$DB_PASS\"}"
+}
+check_trailer() {
+  tail -n 1 "$1" | grep -q '^-- podvault trailer:' || die "$1 does not end with podvault's trailer"
+}
+login
+
+# ---------------------------------------------------------------------------------------------------
+# 4. Backup: pg_dump -Fp and podvault, alternating
+
+BACKUP=$WORK/files/backup.sql
+PG_DUMP_FILE=$WORK/files/pg_dump.sql
+DUMP_TIMES=()
+BACKUP_TIMES=()
+for ((run = 1; run <= RUNS; run++)); do
+  quiesce
+  t0=$EPOCHREALTIME
+  logged "$WORK/pg_dump.log" "$PG_BIN/pg_dump" -Fp -d "$DB_NAME" -f "$PG_DUMP_FILE"
+  DUMP_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
+  quiesce
+  t0=$EPOCHREALTIME
+  podvault_backup "$BACKUP" || die "podvault backup run $run failed"
+  BACKUP_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
+  check_trailer "$BACKUP"
+  log "backup run $run: pg_dump ${DUMP_TIMES[-1]} s, podvault ${BACKUP_TIMES[-1]} s"
+done
+
+# ---------------------------------------------------------------------------------------------------
+# 5. Restore of podvault's file: psql into a fresh database, and podvault through its API, alternating
+
+# Uploads the backup, then polls the job every 200 ms until it has succeeded.
+podvault_restore() {
+  local code job state i
+  code=$(curl -sS -o "$WORK/restore.json" -w '%{http_code}' -X POST "$BASE/api/data/restore_server" \
+    -H "Authorization: Bearer $TOKEN" -F "backup_file=@$BACKUP" -F "database_pass=$DB_PASS") || code=000
+  [[ $code == 202 ]] || die "restore upload gave HTTP $code: $(cat "$WORK/restore.json" 2>/dev/null)"
+  job=$(sed -n 's/.*"job_id":"\([^"]*\)".*/\1/p' "$WORK/restore.json")
+  [[ -n $job ]] || die "restore answered without a job id"
+  for ((i = 0; i < MAX_POLLS; i++)); do
+    code=$(curl -sS -o "$WORK/job.json" -w '%{http_code}' "$BASE/api/data/jobs/$job" \
+      -H "Authorization: Bearer $TOKEN") || code=000
+    case $code in
+      200)
+        state=$(sed -n 's/.*"state":"\([^"]*\)".*/\1/p' "$WORK/job.json")
+        case $state in
+          succeeded) return 0 ;;
+          failed) die "restore job failed: $(cat "$WORK/job.json")" ;;
+        esac
+        ;;
+      401) login; continue ;; # the restore ended every session, ours included
+      503) ;;
+      *) die "job status gave HTTP $code: $(cat "$WORK/job.json" 2>/dev/null)" ;;
+    esac
+    sleep 0.2
+  done
+  die "restore job $job still running after $MAX_POLLS polls"
+}
+
+PSQL_TIMES=()
+RESTORE_TIMES=()
+for ((run = 1; run <= RUNS; run++)); do
+  sql -d postgres -c "CREATE DATABASE $PSQL_DB OWNER $DB_ROLE"
+  quiesce
+  t0=$EPOCHREALTIME
+  logged "$WORK/psql-restore.log" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$PSQL_DB" -f "$BACKUP"
+  PSQL_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
+  [[ $(row_counts "$PSQL_DB") == "$EXPECTED_COUNTS" ]] || die "psql restore holds other row counts"
+  sql -d postgres -c "DROP DATABASE $PSQL_DB"
+  quiesce
+  t0=$EPOCHREALTIME
+  podvault_restore
+  RESTORE_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
+  [[ $(row_counts "$DB_NAME") == "$EXPECTED_COUNTS" ]] || die "podvault restore holds other row counts"
+  # Untimed: the vacuum autovacuum would soon start on the new tables, done now instead of during the next
+  # psql run (psql's database is dropped right after its run, so it leaves no such work behind).
+  sql -d "$DB_NAME" -c 'VACUUM ANALYZE'
+  log "restore run $run: psql ${PSQL_TIMES[-1]} s, podvault ${RESTORE_TIMES[-1]} s"
+done
+
+# ---------------------------------------------------------------------------------------------------
+# 6. Latency of sign-in and /me, idle and while a backup streams (sequential, loopback)
+
+login
+# Appends one sign-in and one /me time (seconds) to $1 and $2.
+sample_pair() {
+  local code secs
+  read -r code secs < <(curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -X POST "$BASE/api/auth/login" \
+    -H 'Content-Type: application/json' -d "$LOGIN_JSON")
+  [[ $code == 200 ]] || die "sign-in during the latency test gave HTTP $code"
+  echo "$secs" >>"$1"
+  read -r code secs < <(curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' "$BASE/api/auth/me" \
+    -H "Authorization: Bearer $TOKEN")
+  [[ $code == 200 ]] || die "/api/auth/me during the latency test gave HTTP $code"
+  echo "$secs" >>"$2"
+}
+
+log "latency: $REQUESTS sign-ins and $REQUESTS /me calls, idle"
+for ((i = 0; i < REQUESTS; i++)); do
+  sample_pair "$WORK/idle-login" "$WORK/idle-me"
+done
+
+# A background backup writes its exit status to $WORK/bg.rc when it ends; a new one is started whenever
+# the last has ended, so every sample is taken while a backup is streaming.
+BG_FILE=$WORK/files/bg-backup.sql
+BG_BACKUPS=0
+finish_background_backup() {
+  wait "$BG_PID" || true
+  BG_PID=""
+  [[ $(cat "$WORK/bg.rc") == 0 ]] || die "background backup failed"
+  check_trailer "$BG_FILE"
+}
+start_background_backup() {
+  local i
+  rm -f "$WORK/bg.rc" "$BG_FILE"
+  (
+    rc=0
+    podvault_backup "$BG_FILE" || rc=$?
+    echo "$rc" >"$WORK/bg.rc"
+  ) &
+  BG_PID=$!
+  BG_BACKUPS=$((BG_BACKUPS + 1))
+  for ((i = 0; i < 600; i++)); do # until the first bytes arrive: the dump is streaming
+    [[ -s $BG_FILE || -f $WORK/bg.rc ]] && return 0
+    sleep 0.05
+  done
+  die "the background backup sent nothing for 30 s"
+}
+log "latency: the same while backups stream"
+start_background_backup
+for ((i = 0; i < REQUESTS; i++)); do
+  if [[ -f $WORK/bg.rc ]]; then
+    finish_background_backup
+    start_background_backup
+  fi
+  sample_pair "$WORK/busy-login" "$WORK/busy-me"
+done
+for ((i = 0; i < 7200; i++)); do # let the last one end cleanly
+  [[ -f $WORK/bg.rc ]] && break
+  sleep 0.5
+done
+finish_background_backup
+
+# ---------------------------------------------------------------------------------------------------
+# 7. Summary
+
+kill "$JSTAT_PID" 2>/dev/null || true
+wait "$JSTAT_PID" 2>/dev/null || true
+JSTAT_PID=""
+# Used heap = survivor spaces + eden + old generation (KiB in jstat's columns), at its highest sample.
+PEAK_HEAP=$(awk '$1 == "S0C" { for (i = 1; i <= NF; i++) col[$i] = i; next }
+  col["OU"] && $col["OU"] ~ /^[0-9.]+$/ {
+    used = $col["S0U"] + $col["S1U"] + $col["EU"] + $col["OU"]; if (used > peak) peak = used }
+  END { printf "%.0f", peak / 1024 }' "$WORK/jstat.log")
+[[ $PEAK_HEAP != 0 ]] || die "jstat gave no heap samples: $(head -n 3 "$WORK/jstat.log")"
+HEAP_SAMPLES=$(grep -c '^ *[0-9]' "$WORK/jstat.log" || true)
+
+DUMP_MEDIAN=$(median "${DUMP_TIMES[@]}")
+BACKUP_MEDIAN=$(median "${BACKUP_TIMES[@]}")
+PSQL_MEDIAN=$(median "${PSQL_TIMES[@]}")
+RESTORE_MEDIAN=$(median "${RESTORE_TIMES[@]}")
+
+cat <<EOF
+
+== podvault benchmark ($(nproc) cores, PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }'), $(date -u +%Y-%m-%dT%H:%M:%SZ))
+load average (1/5/15 min): $LOAD_AT_START before the run, $(cut -d' ' -f1-3 /proc/loadavg) at its end
+runs, s: pg_dump ${DUMP_TIMES[*]} | podvault backup ${BACKUP_TIMES[*]} | psql ${PSQL_TIMES[*]} | podvault restore ${RESTORE_TIMES[*]}
+$ROWS
+backup:  podvault $BACKUP_MEDIAN s (median of $RUNS)   pg_dump $DUMP_MEDIAN s   ratio $(ratio "$BACKUP_MEDIAN" "$DUMP_MEDIAN")   file $(human_size "$BACKUP") (pg_dump -Fp $(human_size "$PG_DUMP_FILE"))
+restore: podvault $RESTORE_MEDIAN s (median of $RUNS)   psql $PSQL_MEDIAN s   ratio $(ratio "$RESTORE_MEDIAN" "$PSQL_MEDIAN")
+podvault peak heap: $PEAK_HEAP MiB (-Xmx$XMX, $HEAP_SAMPLES jstat samples every 250 ms)
+latency login p50/p99: idle $(percentile_ms "$WORK/idle-login" 50)/$(percentile_ms "$WORK/idle-login" 99) ms, during backup $(percentile_ms "$WORK/busy-login" 50)/$(percentile_ms "$WORK/busy-login" 99) ms
+latency me    p50/p99: idle $(percentile_ms "$WORK/idle-me" 50)/$(percentile_ms "$WORK/idle-me" 99) ms, during backup $(percentile_ms "$WORK/busy-me" 50)/$(percentile_ms "$WORK/busy-me" 99) ms
+(latency: $REQUESTS sequential requests per endpoint and condition; $BG_BACKUPS backups streamed during the second set)
+EOF
