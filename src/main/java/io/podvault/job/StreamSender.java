@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StreamSender extends OutputStream {
 
-  static final int CHUNK_BYTES = 64 * 1024;
+  static final int CHUNK_BYTES = 256 * 1024;
   private static final int WINDOW = 8;
 
   private final Vertx vertx;
