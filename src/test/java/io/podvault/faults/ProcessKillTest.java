@@ -35,6 +35,22 @@ class ProcessKillTest {
   @TempDir
   Path dir;
 
+  /** Every child started by a test; one a failed assertion left running is killed afterwards. */
+  private final java.util.List<ChildServer> children = new java.util.ArrayList<>();
+
+  @org.junit.jupiter.api.AfterEach
+  void killLeftovers() throws InterruptedException {
+    for (ChildServer child : children) {
+      child.kill();
+    }
+  }
+
+  private ChildServer startChild(Path dataDir, Map<String, String> env) throws Exception {
+    ChildServer child = ChildServer.start(vertx, dataDir, env);
+    children.add(child);
+    return child;
+  }
+
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
@@ -130,7 +146,7 @@ class ProcessKillTest {
     DbCoordinates db = TestPostgres.freshDatabase();
     Path dataDir = Files.createDirectories(dir.resolve("data"));
     Map<String, String> env = Map.of("PODVAULT_DB_URL", TestPostgres.url(db));
-    ChildServer child = ChildServer.start(vertx, dataDir, env);
+    ChildServer child = startChild(dataDir, env);
     try (Connection c = connect(db)) {
       PinePodsData.fillLarge(c, 60_000, 120_000);
     }
@@ -140,7 +156,7 @@ class ProcessKillTest {
     upload(child, file, db.password());
     waitForBackend(db, "COPY \"podvault_restore\".");
     child.kill();
-    child = ChildServer.start(vertx, dataDir, env);
+    child = startChild(dataDir, env);
     assertRecovered(child, db, before, dataDir, file, db.password());
 
     Map<String, String> restored = checksums(db);
@@ -155,7 +171,7 @@ class ProcessKillTest {
       child.kill();
       reader.rollback();
     }
-    child = ChildServer.start(vertx, dataDir, env);
+    child = startChild(dataDir, env);
     assertRecovered(child, db, restored, dataDir, file, db.password());
     assertThat(child.stop()).isIn(0, 143);
   }
@@ -169,7 +185,7 @@ class ProcessKillTest {
       dbPort = socket.getLocalPort();
     }
     Map<String, String> env = Map.of("PODVAULT_EMBEDDED_DB_PORT", Integer.toString(dbPort));
-    ChildServer child = ChildServer.start(vertx, dataDir, env);
+    ChildServer child = startChild(dataDir, env);
     String password = Files.readString(dataDir.resolve("db-password")).trim();
     DbCoordinates db = new DbCoordinates("localhost", dbPort, "postgres", "postgres", password);
     try (Connection c = connect(db)) {
@@ -186,7 +202,7 @@ class ProcessKillTest {
       assertThat(stillUp.isValid(2)).isTrue();
     }
 
-    child = ChildServer.start(vertx, dataDir, env);
+    child = startChild(dataDir, env);
     assertRecovered(child, db, before, dataDir, file, password);
     assertThat(child.stop()).isIn(0, 143);
     assertThat(Files.exists(dataDir.resolve("postgres/postmaster.pid"))).as("SIGTERM stops PostgreSQL too").isFalse();

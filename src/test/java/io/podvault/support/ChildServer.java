@@ -89,7 +89,7 @@ public final class ChildServer {
     }
   }
 
-  /** SIGKILL: no shutdown hook runs, nothing is cleaned. */
+  /** SIGKILL: no shutdown hook runs, nothing is cleaned. Harmless on a process that has already ended. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
