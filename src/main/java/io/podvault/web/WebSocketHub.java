@@ -34,6 +34,8 @@ final class WebSocketHub {
   private static final long PING_MILLIS = 20_000;
   private static final long DEAD_AFTER_MILLIS = 60_000;
   private static final short POLICY_VIOLATION = 1008;
+  /** When the hub sent an event (epoch milliseconds), so clients can tell pacing from network delay. */
+  static final String SENT_AT = "sent_at";
   private static final String LATEST_RUNNING_JOB =
     "SELECT progress FROM podvault.jobs WHERE state = 'running' ORDER BY started_at DESC LIMIT 1";
 
@@ -196,9 +198,14 @@ final class WebSocketHub {
     }
 
     void sendNow(JsonObject event) {
+      // A flush planned for an older pending event would otherwise fire early for the next one.
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+        timer = -1;
+      }
       pending = null;
       lastSent = System.currentTimeMillis();
-      broadcastToAdmins(event);
+      broadcastToAdmins(event.copy().put(SENT_AT, lastSent));
     }
   }
 

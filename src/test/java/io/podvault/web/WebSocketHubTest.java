@@ -165,8 +165,10 @@ class WebSocketHubTest {
         && "running".equals(current.getString("state"));
       if (sameStep) {
         coalescible++;
-        assertThat(frames.get(i).at() - frames.get(i - 1).at()).as("gap between events %d and %d", i - 1, i)
-          .isGreaterThanOrEqualTo(WebSocketHub.MIN_INTERVAL_MILLIS - 30);
+        // The hub's own send times: arrival times also hold the test machine's scheduling delays.
+        assertThat(current.getLong(WebSocketHub.SENT_AT) - previous.getLong(WebSocketHub.SENT_AT))
+          .as("gap between events %d and %d: %s / %s", i - 1, i, previous.encode(), current.encode())
+          .isGreaterThanOrEqualTo(WebSocketHub.MIN_INTERVAL_MILLIS - 5);
       }
     }
     assertThat(coalescible).as("the big tables report progress within themselves").isPositive();
