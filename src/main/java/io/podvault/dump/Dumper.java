@@ -109,6 +109,9 @@ public final class Dumper {
   }
 
   private static List<TableCount> countRows(Statement s, Catalog catalog) throws SQLException {
+    // Steers count(*) to an index-only scan of a key where there is one: it reads the index and the
+    // visibility map instead of every wide row, which the COPY that follows reads anyway.
+    s.execute("SET LOCAL enable_seqscan = off");
     List<TableCount> counts = new ArrayList<>();
     for (Table table : catalog.tables()) {
       try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + Sql.qualified(SCHEMA, table.name()))) {
@@ -116,6 +119,7 @@ public final class Dumper {
         counts.add(new TableCount(table.name(), rs.getLong(1)));
       }
     }
+    s.execute("SET LOCAL enable_seqscan = on");
     return counts;
   }
 
