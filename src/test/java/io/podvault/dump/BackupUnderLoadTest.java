@@ -1,6 +1,7 @@
 package io.podvault.dump;
 
 import static io.podvault.support.Await.result;
+import static io.podvault.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
@@ -90,16 +91,6 @@ class BackupUnderLoadTest {
     return done.future();
   }
 
-  private static void waitFor(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
   @Test
   @DisplayName("writes committed while a backup runs are either wholly in the file or wholly absent")
   void consistentSnapshot() throws Exception {
@@ -109,10 +100,10 @@ class BackupUnderLoadTest {
     writer.start();
     Path file = dir.resolve("server_backup.sql");
     try {
-      waitFor("first writes", () -> committed.get() >= 5);
+      until("first writes", () -> committed.get() >= 5);
       HttpClientResponse response = startPausedDownload();
       long atStart = committed.get();
-      waitFor("writes during the backup", () -> committed.get() >= atStart + 50);
+      until("writes during the backup", () -> committed.get() >= atStart + 50);
       Buffer body = result(drain(response, Buffer.buffer()));
       Files.write(file, body.getBytes());
     } finally {
@@ -174,7 +165,7 @@ class BackupUnderLoadTest {
     String jobId = response.getHeader("X-Podvault-Job");
     long killed;
     try (Connection c = connect(server.db)) {
-      waitFor("the dump to hold its lock", () -> dumpBackend(c) > 0);
+      until("the dump to hold its lock", () -> dumpBackend(c) > 0);
       killed = dumpBackend(c);
       try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_terminate_backend(" + killed + ")")) {
         rs.next();
@@ -188,11 +179,11 @@ class BackupUnderLoadTest {
     assertThat(text).startsWith("-- podvault server backup");
     assertThat(text).doesNotContain("-- podvault trailer:");
 
-    waitFor("the job to be marked failed", () -> "failed".equals(jobState(jobId)));
+    until("the job to be marked failed", () -> "failed".equals(jobState(jobId)));
     JsonObject job = result(server.get("/api/data/jobs/" + jobId, admin).send()).bodyAsJsonObject();
     assertThat(job.getString("error")).contains("the backup failed");
     try (Connection c = connect(server.db)) {
-      waitFor("the job lock to be free", () -> dumpBackend(c) == 0);
+      until("the job lock to be free", () -> dumpBackend(c) == 0);
     }
     assertThat(result(server.downloadBackup(admin, TestPostgres.PASSWORD, dir.resolve("again.sql"))).statusCode())
       .as("a new backup can start").isEqualTo(200);

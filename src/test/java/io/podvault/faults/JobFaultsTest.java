@@ -1,6 +1,7 @@
 package io.podvault.faults;
 
 import static io.podvault.support.Await.result;
+import static io.podvault.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.support.PinePodsData;
@@ -71,14 +72,6 @@ class JobFaultsTest {
     }
   }
 
-  private static void waitUntil(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (!condition.getAsBoolean()) {
-      assertThat(System.currentTimeMillis()).as("waiting for " + what).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
-
   private static long storedFiles() throws Exception {
     try (var files = Files.walk(server.podvault.dataDir())) {
       return files.filter(Files::isRegularFile).count();
@@ -102,7 +95,7 @@ class JobFaultsTest {
     assertThat(job.getString("state")).isEqualTo("succeeded");
     assertThat(backupMeanwhile.statusCode()).as("a backup while the restore ran, or after it with a token it ended")
       .isIn(409, 401);
-    waitUntil("the lock to be free", () -> !lockHeld());
+    until("the lock to be free", () -> !lockHeld());
     assertThat(storedFiles()).isZero();
   }
 
@@ -121,7 +114,7 @@ class JobFaultsTest {
       out.flush();
       Thread.sleep(300);
     }
-    waitUntil("the partial upload to be removed", () -> {
+    until("the partial upload to be removed", () -> {
       try {
         return storedFiles() == 0;
       } catch (Exception e) {
@@ -147,7 +140,7 @@ class JobFaultsTest {
     JsonObject job = server.awaitJob(token, jobId);
     assertThat(job.getString("state")).isEqualTo("failed");
     assertThat(job.getString("error")).contains("took no data");
-    waitUntil("the lock to be free", () -> !lockHeld());
+    until("the lock to be free", () -> !lockHeld());
     result(http.close());
   }
 }

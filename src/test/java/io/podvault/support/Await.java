@@ -10,6 +10,17 @@ public final class Await {
   private Await() {
   }
 
+  /** Polls {@code condition} until it holds, failing after a minute with what was awaited. */
+  public static void until(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
   public static <T> T result(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
