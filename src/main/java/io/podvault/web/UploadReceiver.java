@@ -1,5 +1,6 @@
 package io.podvault.web;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
@@ -131,29 +132,24 @@ final class UploadReceiver implements Handler<RoutingContext> {
         : new ApiException(500, "internal_error", "the upload could not be stored: " + e.getMessage()));
     }
 
+    /** Answers with the error once the partial file is gone, so nothing is left when the client hears. */
     private void fail(ApiException error) {
       if (finished) {
         return;
       }
       finished = true;
-      discard();
-      ctx.fail(error);
+      discard().onComplete(v -> ctx.fail(error));
     }
 
     /** Removes the partial or unclaimed file; harmless once a handler has moved it away. */
-    private void discard() {
+    private Future<Void> discard() {
+      Future<Void> closed = Future.succeededFuture();
       if (file != null && !fileClosed) {
         fileClosed = true;
-        file.close().onComplete(v -> delete());
-      } else {
-        delete();
+        closed = file.close().recover(e -> Future.succeededFuture());
       }
-    }
-
-    private void delete() {
-      ctx.vertx().fileSystem().delete(target.toString()).onFailure(ignored -> {
-        // already moved to the job, or never created
-      });
+      // Fails when the file was already moved to the job, or never created: nothing to remove then.
+      return closed.compose(v -> ctx.vertx().fileSystem().delete(target.toString())).recover(e -> Future.succeededFuture());
     }
   }
 }
