@@ -262,11 +262,12 @@ done
 # ---------------------------------------------------------------------------------------------------
 # 5. Restore of podvault's file: psql into a fresh database, and podvault through its API, alternating
 
-# Uploads the backup, then polls the job every 200 ms until it has succeeded.
+# Uploads the backup, then polls the job every 200 ms until it has succeeded. The password goes first, as
+# the Settings page sends it, so podvault can derive the seal's key while the file still arrives.
 podvault_restore() {
   local code job state i
   code=$(curl -sS -o "$WORK/restore.json" -w '%{http_code}' -X POST "$BASE/api/data/restore_server" \
-    -H "Authorization: Bearer $TOKEN" -F "backup_file=@$BACKUP" -F "database_pass=$DB_PASS") || code=000
+    -H "Authorization: Bearer $TOKEN" -F "database_pass=$DB_PASS" -F "backup_file=@$BACKUP") || code=000
   [[ $code == 202 ]] || die "restore upload gave HTTP $code: $(cat "$WORK/restore.json" 2>/dev/null)"
   job=$(sed -n 's/.*"job_id":"\([^"]*\)".*/\1/p' "$WORK/restore.json")
   [[ -n $job ]] || die "restore answered without a job id"

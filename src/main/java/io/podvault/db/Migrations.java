@@ -1,6 +1,11 @@
 package io.podvault.db;
 
 import io.podvault.config.DbCoordinates;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Arrays;
 import java.util.List;
 import org.flywaydb.core.Flyway;
@@ -24,6 +29,12 @@ public final class Migrations {
   /** The application schema's history table; it is podvault's record, never part of a backup. */
   public static final String HISTORY_TABLE = "podvault_schema_history";
 
+  /** The newest successful versioned migration, as Flyway records it. */
+  public static final String CURRENT_VERSION = "SELECT version FROM " + APP_SCHEMA + "." + HISTORY_TABLE
+    + " WHERE success AND version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1";
+
+  private static List<String> knownVersions;
+
   private Migrations() {
   }
 
@@ -46,19 +57,31 @@ public final class Migrations {
     return known.get(known.size() - 1);
   }
 
-  /** Every application schema version the migrations define, oldest first. */
-  public static List<String> knownVersions(DbCoordinates db) {
-    // Entries without a version are Flyway's own bookkeeping (the schema creation marker).
-    return Arrays.stream(flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().all())
-      .filter(m -> m.getVersion() != null)
-      .map(m -> m.getVersion().getVersion())
-      .distinct()
-      .toList();
+  /**
+   * Every application schema version the migrations define, oldest first. They are fixed in the build, so
+   * they are read once.
+   */
+  public static synchronized List<String> knownVersions(DbCoordinates db) {
+    if (knownVersions == null) {
+      // Entries without a version are Flyway's own bookkeeping (the schema creation marker).
+      knownVersions = Arrays.stream(flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().all())
+        .filter(m -> m.getVersion() != null)
+        .map(m -> m.getVersion().getVersion())
+        .distinct()
+        .toList();
+    }
+    return knownVersions;
   }
 
+  /** The application schema's version, straight from its history table (a restore asks more than once). */
   public static String currentVersion(DbCoordinates db) {
-    var current = flyway(db, APP_SCHEMA, "db/schema", HISTORY_TABLE, MigrationVersion.LATEST).info().current();
-    return current == null ? null : current.getVersion().getVersion();
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery(CURRENT_VERSION)) {
+      return rs.next() ? rs.getString(1) : null;
+    } catch (SQLException e) {
+      throw new IllegalStateException("the schema version cannot be read: " + e.getMessage(), e);
+    }
   }
 
   private static Flyway flyway(DbCoordinates db, String schema, String location, String table, MigrationVersion target) {

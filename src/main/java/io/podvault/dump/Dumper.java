@@ -46,9 +46,6 @@ public final class Dumper {
   private static final int REPORT_EVERY_ROWS = 2_000;
   private static final int BUFFER_BYTES = 64 * 1024;
   private static final String SCHEMA = Migrations.APP_SCHEMA;
-  private static final String SCHEMA_VERSION =
-    "SELECT version FROM " + SCHEMA + "." + Migrations.HISTORY_TABLE
-      + " WHERE success AND version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1";
 
   private final Connection connection;
   private final String password;
@@ -126,7 +123,7 @@ public final class Dumper {
   private void writeHeader(OutputStream body, Statement s, Catalog catalog, List<TableCount> counts, Seal seal)
     throws SQLException, IOException {
     String schemaVersion;
-    try (ResultSet rs = s.executeQuery(SCHEMA_VERSION)) {
+    try (ResultSet rs = s.executeQuery(Migrations.CURRENT_VERSION)) {
       schemaVersion = rs.next() ? rs.getString(1) : null;
     }
     if (schemaVersion == null) {

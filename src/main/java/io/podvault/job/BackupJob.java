@@ -2,10 +2,12 @@ package io.podvault.job;
 
 import io.podvault.config.DbCoordinates;
 import io.podvault.dump.Dumper;
+import io.podvault.dump.LargeReadSockets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +54,9 @@ final class BackupJob implements Runnable {
 
   static Connection connect(DbCoordinates db, String password) throws JobException {
     try {
-      return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties(password));
+      Properties properties = db.jdbcProperties(password);
+      properties.setProperty("socketFactory", LargeReadSockets.class.getName());
+      return DriverManager.getConnection(db.jdbcUrl(), properties);
     } catch (SQLException e) {
       if (INVALID_PASSWORD.equals(e.getSQLState())) {
         throw new JobException(JobFailure.WRONG_DATABASE_PASSWORD,

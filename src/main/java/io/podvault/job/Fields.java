@@ -25,6 +25,9 @@ public final class Fields {
   public static final String DATABASE_PASS = "database_pass";
   public static final String STREAM_ADDRESS = "stream_address";
   public static final String FILE = "file";
+  public static final String BYTES = "bytes";
+  public static final String CODE = "code";
+  public static final String NOTIFY_ADDRESS = "notify_address";
 
   /** Header of a download-stream message: what it carries. */
   public static final String STREAM_PART = "part";

@@ -4,6 +4,7 @@ import static io.podvault.job.Fields.*;
 
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
+import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
@@ -18,7 +19,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +47,7 @@ public class JobVerticle extends VerticleBase {
   private JobStore store;
   private ExecutorService jobThread;
   private volatile Runnable abortRunning;
+  private final Map<String, Upload> uploads = new HashMap<>();
 
   @Override
   public Future<?> start() throws Exception {
@@ -55,6 +61,9 @@ public class JobVerticle extends VerticleBase {
     cleanUpAfterStoppedJobs();
     vertx.eventBus().<JsonObject>consumer(Addresses.BACKUP_START, this::startBackup);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_START, this::startRestore);
+    vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_STORED, this::uploadStored);
+    vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_UPLOADED, this::uploadComplete);
+    vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_CANCEL, this::uploadCancelled);
     return Future.succeededFuture();
   }
 
@@ -87,36 +96,129 @@ public class JobVerticle extends VerticleBase {
   }
 
   /**
-   * Takes the lock at once (a second job gets 409 without waiting), then validates on the job thread and
-   * answers only when the whole file has passed; the load follows on the same thread.
+   * Begins a restore as its upload begins: takes the lock at once (a second job gets 409 before a byte is
+   * sent), creates the file the web verticle stores the upload in, and checks it on the job thread as it
+   * arrives. The verdict goes to the {@link Addresses#RESTORE_UPLOADED} request, or, when the file is
+   * refused while it still arrives, at once to the web verticle's notify address.
    */
   private void startRestore(Message<JsonObject> message) {
     JsonObject request = message.body();
-    Path file = Path.of(request.getString(FILE));
-    if (!file.toAbsolutePath().normalize().getParent().equals(restoreDir.toAbsolutePath().normalize())) {
-      message.fail(JobFailure.INTERNAL.ordinal(), "a restore reads only files stored by this server");
+    UUID id = UUID.randomUUID();
+    Path file = restoreDir.resolve("restore-" + id + ".sql");
+    ArrivingFile input;
+    try {
+      Files.createFile(file);
+      input = new ArrivingFile(file);
+    } catch (IOException e) {
+      deleteQuietly(file);
+      message.fail(JobFailure.INTERNAL.ordinal(), "the upload could not be stored in the data folder: " + e.getMessage());
       return;
     }
-    UUID id = UUID.randomUUID();
     JobProgress progress = new JobProgress(vertx, store, id, KIND_RESTORE, request.getString(STARTED_BY), "validating");
     RestoreJob job;
     try {
       job = RestoreJob.open(vertx, db, file, progress);
     } catch (JobException e) {
+      closeQuietly(input);
       message.fail(e.failure().ordinal(), e.getMessage());
       return;
     }
+    Upload upload = new Upload(input, new CompletableFuture<>(), new CompletableFuture<>(), new AtomicBoolean());
+    uploads.put(id.toString(), upload);
+    String notify = request.getString(NOTIFY_ADDRESS);
+    upload.checked().whenComplete((backup, failure) -> {
+      context.runOnContext(v -> uploads.remove(id.toString()));
+      // Refused before the upload was complete: the web verticle hears it now, not at the end of the upload.
+      if (failure instanceof JobException refused && !upload.awaited().get()) {
+        vertx.eventBus().send(notify, new JsonObject().put(CODE, refused.failure().ordinal()).put(ERROR, refused.getMessage()));
+      }
+    });
+    message.reply(new JsonObject().put(JOB_ID, id.toString()).put(FILE, file.toString()));
     runOnJobThread(() -> {
       Validated backup;
       try {
-        backup = job.validate(request.getString(DATABASE_PASS));
+        backup = job.validate(input, upload.password());
       } catch (JobException e) {
-        message.fail(e.failure().ordinal(), e.getMessage());
+        upload.checked().completeExceptionally(e);
         return;
+      } finally {
+        closeQuietly(input);
       }
-      message.reply(new JsonObject().put(JOB_ID, id.toString()));
+      upload.checked().complete(backup);
       job.run(backup);
-    }, job::abort);
+    }, () -> {
+      input.cancel("the server stopped while the upload arrived");
+      job.abort();
+    });
+  }
+
+  /** More of an upload is stored; the password may come with it. */
+  private void uploadStored(Message<JsonObject> message) {
+    Upload upload = uploads.get(message.body().getString(JOB_ID));
+    if (upload != null) {
+      upload.input().stored(message.body().getLong(BYTES));
+      String password = message.body().getString(DATABASE_PASS);
+      if (password != null) {
+        upload.password().complete(password);
+      }
+    }
+  }
+
+  /** The upload is complete; answers when the check has finished: the job id, or why the file is refused. */
+  private void uploadComplete(Message<JsonObject> message) {
+    Upload upload = uploads.get(message.body().getString(JOB_ID));
+    if (upload == null) {
+      message.fail(JobFailure.INTERNAL.ordinal(), "the restore of this upload has already ended");
+      return;
+    }
+    upload.awaited().set(true);
+    upload.password().complete(message.body().getString(DATABASE_PASS));
+    upload.input().complete(message.body().getLong(BYTES));
+    upload.checked().whenComplete((backup, failure) -> {
+      if (failure instanceof JobException refused) {
+        message.fail(refused.failure().ordinal(), refused.getMessage());
+      } else if (failure != null) {
+        message.fail(JobFailure.INTERNAL.ordinal(), failure.getMessage());
+      } else {
+        message.reply(new JsonObject().put(JOB_ID, message.body().getString(JOB_ID)));
+      }
+    });
+  }
+
+  /** The upload stopped (refused, client gone, disk full); answers once the job has ended and the file is gone. */
+  private void uploadCancelled(Message<JsonObject> message) {
+    Upload upload = uploads.get(message.body().getString(JOB_ID));
+    if (upload == null) {
+      message.reply(new JsonObject());
+      return;
+    }
+    upload.awaited().set(true);
+    upload.input().cancel(message.body().getString(REASON));
+    upload.checked().whenComplete((backup, failure) -> message.reply(new JsonObject()));
+  }
+
+  /**
+   * A restore whose upload is still arriving or being checked; {@code awaited} once the web verticle waits
+   * for the verdict in a reply (then it needs no separate notice).
+   */
+  private record Upload(ArrivingFile input, CompletableFuture<String> password, CompletableFuture<Validated> checked,
+                        AtomicBoolean awaited) {
+  }
+
+  private static void closeQuietly(ArrivingFile input) {
+    try {
+      input.close();
+    } catch (IOException ignored) {
+      // read-only; nothing is lost
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("Could not delete {} (the next start will): {}", file, e.toString());
+    }
   }
 
   private void runOnJobThread(Runnable work, Runnable abort) {

@@ -2,17 +2,20 @@ package io.podvault.job;
 
 import io.podvault.auth.TokenService;
 import io.podvault.config.DbCoordinates;
+import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupValidator;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,15 +62,19 @@ final class RestoreJob {
     }
   }
 
-  /** Checks the whole file; nothing has changed when this throws. */
-  Validated validate(String password) throws JobException {
-    progress.phase("validating", 0, 0);
+  /**
+   * Checks the whole file as it arrives; nothing has changed when this throws, and the job has then ended
+   * (recorded as failed, upload deleted, lock released).
+   */
+  Validated validate(InputStream upload, CompletableFuture<String> password) throws JobException {
     try {
-      BackupValidator validator = new BackupValidator(file, db, new Listener());
-      return validator.validate(password);
+      return new BackupValidator(db, new Listener()).validate(upload, password, true);
     } catch (JobException e) {
       finish(e.getMessage());
       throw e;
+    } catch (ArrivingFile.CancelledException e) {
+      finish(e.getMessage());
+      throw new JobException(JobFailure.CLIENT_GONE, e.getMessage(), e);
     } catch (Exception e) {
       String message = "the file could not be checked: " + e.getMessage();
       finish(message);

@@ -9,14 +9,11 @@ import io.podvault.job.JobFailure;
 import io.podvault.restore.BackupHeader.TableEntry;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -24,6 +21,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -80,98 +79,95 @@ public final class BackupValidator {
   private static final Pattern SETVAL = Pattern.compile(
     "^SELECT pg_catalog\\.setval\\((.+), (-?\\d{1,19}), (true|false)\\);$");
   private static final byte[] END_OF_COPY = BackupFormat.END_OF_COPY.getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] FIRST_LINE = BackupFormat.FIRST_LINE.getBytes(StandardCharsets.US_ASCII);
 
   /** podvault's own schema at a backup's version, the standard the file is checked against. */
   public interface SchemaSource {
     ExpectedSchema at(String version) throws SQLException, InvalidBackupException;
   }
 
-  private final Path file;
   private final SchemaSource schemas;
   private final Progress progress;
   private LineReader lines;
-  private long trailerStart;
   /** Where the file stands, for the message when it ends too early. */
   private String position = "in its header";
 
-  public BackupValidator(Path file, DbCoordinates db, Progress progress) {
-    this(file, version -> ExpectedSchema.at(db, version), progress);
+  public BackupValidator(DbCoordinates db, Progress progress) {
+    this(version -> ExpectedSchema.at(db, version), progress);
   }
 
-  public BackupValidator(Path file, SchemaSource schemas, Progress progress) {
-    this.file = file;
+  public BackupValidator(SchemaSource schemas, Progress progress) {
     this.schemas = schemas;
     this.progress = progress;
   }
 
-  public Validated validate(String password) throws IOException, SQLException, InvalidBackupException {
-    long size = Files.size(file);
-    if (size == 0) {
-      throw new InvalidBackupException("the file is empty; choose the server_backup.sql that podvault downloaded");
-    }
-    JsonObject trailer = readTrailer(size);
-    long contentEnd = trailer == null ? size : trailerStart;
-    MessageDigest sha256 = Seal.sha256();
-    try (InputStream in = new DigestInputStream(
-      new BufferedInputStream(new BoundedInput(Files.newInputStream(file), contentEnd), 256 * 1024), sha256)) {
-      lines = new LineReader(in, MAX_LINE_BYTES);
-      BackupHeader header = readHeader();
-      ExpectedSchema schema = schemas.at(header.schemaVersion());
-      checkTableList(header, schema);
-      progress.planned(header.tables().size(), header.totalRows());
-      expectText(schema.preamble(), "its schema statements");
-      Map<String, RowRange> rows = new LinkedHashMap<>();
-      for (int i = 0; i < schema.tables().size(); i++) {
-        Catalog.Table table = schema.tables().get(i);
-        rows.put(table.name(), checkTable(schema, table, header.tables().get(i)));
-      }
-      Map<String, SequenceValue> sequences = readSequences(schema);
-      expectText(schema.postData(), "its constraint and index statements");
-      if (lines.next()) {
-        throw new InvalidBackupException("the file holds unexpected content at line " + lines.lineNumber()
-          + " (byte " + lines.lineStart() + "), after the end of the backup; it was changed after it was made");
-      }
-      if (trailer == null) {
-        throw new InvalidBackupException("the file was cut short: it ends before its trailer; download the backup again");
-      }
-      checkSeal(trailer, sha256.digest(), header, password);
-      return new Validated(header, schema, sequences, rows);
+  /** Checks a stored file; the slow key derivation runs only for a file whose content has passed. */
+  public Validated validate(Path file, String password) throws IOException, SQLException, InvalidBackupException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return validate(in, CompletableFuture.completedFuture(password), false);
     }
   }
 
-  /** The trailer line at the very end, or null when the file has none (then it was cut short). */
-  private JsonObject readTrailer(long size) throws IOException, InvalidBackupException {
-    int tailLength = (int) Math.min(size, TRAILER_MAX_BYTES);
-    byte[] tail = new byte[tailLength];
-    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-      raf.seek(size - tailLength);
-      raf.readFully(tail);
+  /**
+   * Checks a backup as it is read, in one pass: the stream may still be arriving. The password may come
+   * later than the file begins. With {@code deriveEarly} the slow key derivation starts as soon as both the
+   * password and the header's salt are known, beside the rest of the check: worth it while an upload
+   * arrives, though wasted on a file refused halfway.
+   */
+  public Validated validate(InputStream in, CompletableFuture<String> password, boolean deriveEarly)
+    throws IOException, SQLException, InvalidBackupException {
+    lines = new LineReader(in, MAX_LINE_BYTES, Seal.sha256());
+    BackupHeader header = readHeader();
+    CompletableFuture<byte[]> key = deriveEarly ? password.thenApplyAsync(header.seal()::key) : null;
+    ExpectedSchema schema = schemas.at(header.schemaVersion());
+    checkTableList(header, schema);
+    progress.planned(header.tables().size(), header.totalRows());
+    expectText(schema.preamble(), "its schema statements");
+    Map<String, RowRange> rows = new LinkedHashMap<>();
+    for (int i = 0; i < schema.tables().size(); i++) {
+      Catalog.Table table = schema.tables().get(i);
+      rows.put(table.name(), checkTable(schema, table, header.tables().get(i)));
     }
-    if (tail[tailLength - 1] != '\n') {
-      return null;
+    Map<String, SequenceValue> sequences = readSequences(schema);
+    expectText(schema.postData(), "its constraint and index statements");
+    if (!lines.next()) {
+      throw new InvalidBackupException("the file was cut short: it ends before its trailer; download the backup again");
     }
-    int start = tailLength - 1;
-    while (start > 0 && tail[start - 1] != '\n') {
-      start--;
+    if (!lines.text().startsWith(BackupFormat.TRAILER_PREFIX)) {
+      throw new InvalidBackupException("the file holds unexpected content at line " + lines.lineNumber()
+        + " (byte " + lines.lineStart() + "), after the end of the backup; it was changed after it was made");
     }
-    String line = new String(tail, start, tailLength - 1 - start, StandardCharsets.UTF_8);
-    if (!line.startsWith(BackupFormat.TRAILER_PREFIX)) {
-      return null;
+    byte[] digest = lines.digestBeforeLine();
+    JsonObject trailer = readTrailer();
+    if (!lines.atEnd()) {
+      throw new InvalidBackupException("the file holds unexpected content after its trailer (byte " + lines.lineStart()
+        + "); it was changed after it was made");
     }
-    trailerStart = size - tailLength + start;
+    checkSeal(trailer, digest, () -> key != null ? key.join() : header.seal().key(password.join()));
+    return new Validated(header, schema, sequences, rows);
+  }
+
+  private JsonObject readTrailer() throws InvalidBackupException {
+    long at = lines.lineStart();
+    if (lines.length() > TRAILER_MAX_BYTES) {
+      throw new InvalidBackupException("the file's trailer is damaged at byte " + at + ": it is too long");
+    }
     try {
-      JsonObject trailer = new JsonObject(line.substring(BackupFormat.TRAILER_PREFIX.length()));
+      JsonObject trailer = new JsonObject(lines.text().substring(BackupFormat.TRAILER_PREFIX.length()));
       if (trailer.getString(BackupFormat.TRAILER_SHA256) == null || trailer.getString(BackupFormat.TRAILER_HMAC) == null) {
         throw new InvalidBackupException("the file's trailer is damaged: it lacks its checksum or seal");
       }
       return trailer;
     } catch (DecodeException | ClassCastException e) {
-      throw new InvalidBackupException("the file's trailer is damaged at byte " + trailerStart + "; it cannot be read");
+      throw new InvalidBackupException("the file's trailer is damaged at byte " + at + "; it cannot be read");
     }
   }
 
   private BackupHeader readHeader() throws IOException, InvalidBackupException {
-    if (!lines.next() || !BackupFormat.FIRST_LINE.equals(lines.text())) {
+    if (!lines.next() && lines.bytesRead() == 0) {
+      throw new InvalidBackupException("the file is empty; choose the server_backup.sql that podvault downloaded");
+    }
+    if (lines.length() != FIRST_LINE.length || !lines.is(FIRST_LINE)) {
       throw new InvalidBackupException("this is not a podvault backup: it does not start with '"
         + BackupFormat.FIRST_LINE + "'; choose the server_backup.sql that podvault's Backup downloaded");
     }
@@ -240,15 +236,13 @@ public final class BackupValidator {
         position = "in table " + table.name() + " after row " + rows;
         throw cutShort();
       }
-      byte[] bytes = lines.bytes();
-      int length = lines.length();
       if (start < 0) {
         start = lines.lineStart();
       }
-      if (length == END_OF_COPY.length && bytes[0] == END_OF_COPY[0] && bytes[1] == END_OF_COPY[1]) {
+      if (lines.length() == END_OF_COPY.length && lines.is(END_OF_COPY)) {
         break;
       }
-      checkRow(table, rows + 1, bytes, length, columns);
+      checkRow(table, rows + 1, columns);
       rows++;
       if (rows % REPORT_EVERY_ROWS == 0) {
         progress.rowsChecked(table.name(), REPORT_EVERY_ROWS);
@@ -266,20 +260,18 @@ public final class BackupValidator {
     return new RowRange(start, end, rows);
   }
 
-  private void checkRow(Catalog.Table table, long row, byte[] bytes, int length, int columns) throws InvalidBackupException {
-    int tabs = 0;
-    for (int i = 0; i < length; i++) {
-      byte b = bytes[i];
-      if (b == '\t') {
-        tabs++;
-      } else if (b == '\r' || b == 0) {
-        throw badRow(table, row, "it holds a raw carriage return or NUL byte");
-      }
+  private void checkRow(Catalog.Table table, long row, int columns) throws InvalidBackupException {
+    byte[] bytes = lines.bytes();
+    int from = lines.offset();
+    int to = from + lines.length();
+    Bytes.RowShape shape = Bytes.shape(bytes, from, to);
+    if (shape.rawCarriageReturnOrNul()) {
+      throw badRow(table, row, "it holds a raw carriage return or NUL byte");
     }
-    if (tabs != columns - 1) {
-      throw badRow(table, row, "it has " + (tabs + 1) + " fields where the table has " + columns + " columns");
+    if (shape.tabs() != columns - 1) {
+      throw badRow(table, row, "it has " + (shape.tabs() + 1) + " fields where the table has " + columns + " columns");
     }
-    if (!Utf8.isValid(bytes, length)) {
+    if (!shape.ascii() && !Utf8.isValid(bytes, from, to)) {
       throw badRow(table, row, "it is not valid UTF-8");
     }
   }
@@ -312,7 +304,7 @@ public final class BackupValidator {
     return values;
   }
 
-  private static void checkSeal(JsonObject trailer, byte[] digest, BackupHeader header, String password)
+  private static void checkSeal(JsonObject trailer, byte[] digest, Supplier<byte[]> key)
     throws InvalidBackupException {
     byte[] recorded;
     byte[] recordedHmac;
@@ -326,7 +318,7 @@ public final class BackupValidator {
       throw new InvalidBackupException("the file is damaged: its content does not match the SHA-256 in its trailer "
         + "(a byte was changed after the backup was made); use an undamaged copy");
     }
-    byte[] expected = Seal.hmac(header.seal().key(password), digest);
+    byte[] expected = Seal.hmac(key.get(), digest);
     if (!MessageDigest.isEqual(expected, recordedHmac)) {
       throw new InvalidBackupException(JobFailure.BACKUP_PASSWORD_MISMATCH,
         "the password does not match the one used when this backup was made");
@@ -346,40 +338,5 @@ public final class BackupValidator {
   private InvalidBackupException cutShort() {
     return new InvalidBackupException("the file was cut short: it ends " + position
       + "; download the backup again or use a complete copy");
-  }
-
-  /** Reads at most {@code limit} bytes of a stream: the content before the trailer. */
-  private static final class BoundedInput extends java.io.FilterInputStream {
-
-    private long remaining;
-
-    BoundedInput(InputStream in, long limit) {
-      super(in);
-      this.remaining = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (remaining <= 0) {
-        return -1;
-      }
-      int b = super.read();
-      if (b >= 0) {
-        remaining--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (remaining <= 0) {
-        return -1;
-      }
-      int n = super.read(b, off, (int) Math.min(len, remaining));
-      if (n > 0) {
-        remaining -= n;
-      }
-      return n;
-    }
   }
 }

@@ -6,9 +6,10 @@ final class Utf8 {
   private Utf8() {
   }
 
-  static boolean isValid(byte[] bytes, int length) {
-    int i = 0;
-    while (i < length) {
+  /** Whether {@code bytes[from, to)} is valid UTF-8. */
+  static boolean isValid(byte[] bytes, int from, int to) {
+    int i = from;
+    while (i < to) {
       int b = bytes[i] & 0xFF;
       if (b < 0x80) {
         i++;
@@ -28,7 +29,7 @@ final class Utf8 {
       } else {
         return false;
       }
-      if (i + extra >= length) {
+      if (i + extra >= to) {
         return false;
       }
       int code = b & (0x3F >> extra);

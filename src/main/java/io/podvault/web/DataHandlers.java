@@ -16,7 +16,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.UUID;
 
-/** {@code /api/data/*}: server backup and restore, and the state of their jobs. */
+/** {@code /api/data/*}: server backup, the state of jobs and the restore probe (the restore upload is {@link RestoreUpload}). */
 final class DataHandlers {
 
   static final String BACKUP_FILE_NAME = "server_backup.sql";
@@ -27,54 +27,16 @@ final class DataHandlers {
   private static final String FIND_JOB =
     "SELECT kind, state, started_by, started_at, finished_at, progress, error FROM podvault.jobs WHERE id = $1";
 
-  private static final long RESTORE_CHECK_TIMEOUT_MILLIS = 60 * 60 * 1000L;
   private static final String RESTORE_RUNNING =
     "SELECT EXISTS (SELECT 1 FROM podvault.jobs WHERE kind = 'restore' AND state = 'running') AS running";
 
   private final Vertx vertx;
   private final Pool pool;
-  private final java.nio.file.Path restoreDir;
   private final AttemptLimiter passwordFailures = new AttemptLimiter(MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MILLIS);
 
-  DataHandlers(Vertx vertx, Pool pool, java.nio.file.Path restoreDir) {
+  DataHandlers(Vertx vertx, Pool pool) {
     this.vertx = vertx;
     this.pool = pool;
-    this.restoreDir = restoreDir;
-  }
-
-  /** Refuses anything but a multipart upload before a byte of it is stored. */
-  static void requireMultipart(RoutingContext ctx) {
-    String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
-      throw new ApiException(415, "unsupported_media_type",
-        "send the backup as multipart/form-data with the fields backup_file and database_pass");
-    }
-    ctx.next();
-  }
-
-  /**
-   * The upload is already stored (by the body handler, in the data folder); it is handed to the job
-   * verticle, which validates all of it and answers 202 only when it may be restored.
-   */
-  void restore(RoutingContext ctx) {
-    String uploaded = ctx.get(UploadReceiver.STORED_FILE);
-    String password = ctx.request().getFormAttribute(DATABASE_PASS);
-    if (password == null || password.isEmpty()) {
-      throw ApiException.badRequest("the field 'database_pass' is missing: enter the database password used when the backup was made");
-    }
-    if (password.length() > 1024) {
-      throw ApiException.badRequest("the field 'database_pass' is longer than 1024 characters");
-    }
-    String stored = restoreDir.resolve("restore-" + UUID.randomUUID() + ".sql").toString();
-    JsonObject request = new JsonObject()
-      .put(FILE, stored)
-      .put(DATABASE_PASS, password)
-      .put(STARTED_BY, Authenticator.principal(ctx).username());
-    vertx.fileSystem().move(uploaded, stored)
-      .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, request,
-        new DeliveryOptions().setSendTimeout(RESTORE_CHECK_TIMEOUT_MILLIS)))
-      .onSuccess(reply -> Responses.json(ctx, 202, new JsonObject().put(JOB_ID, reply.body().getString(JOB_ID))))
-      .onFailure(e -> ctx.fail(jobError(e)));
   }
 
   /** PinePods' unauthenticated probe. */

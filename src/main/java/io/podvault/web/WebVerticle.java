@@ -8,9 +8,7 @@ import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.job.Addresses;
 import io.podvault.job.Fields;
-import io.podvault.job.JobVerticle;
 import io.vertx.core.http.HttpMethod;
-import java.nio.file.Path;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -84,10 +82,9 @@ public class WebVerticle extends VerticleBase {
     AuthHandlers auth = new AuthHandlers(users, passwords, tokens);
     UserHandlers admin = new UserHandlers(users, passwords);
     KeyHandlers keys = new KeyHandlers(apiKeys);
-    Path restoreDir = config.dataDir().resolve(JobVerticle.RESTORE_DIR);
-    DataHandlers data = new DataHandlers(vertx, pool, restoreDir);
+    DataHandlers data = new DataHandlers(vertx, pool);
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    UploadReceiver uploads = new UploadReceiver(config.dataDir().resolve("uploads"), config.maxUploadBytes());
+    RestoreUpload restore = new RestoreUpload(vertx, config.maxUploadBytes());
 
     WebSocketHub hub = new WebSocketHub(vertx, tokens, pool);
 
@@ -119,7 +116,7 @@ public class WebVerticle extends VerticleBase {
     router.post("/api/data/backup_server").handler(data::backup);
     router.get("/api/data/jobs/:id").handler(data::job);
     // The upload is read only after the caller and the content type have been checked.
-    router.post(RESTORE_PATH).handler(DataHandlers::requireMultipart).handler(uploads).handler(data::restore);
+    router.post(RESTORE_PATH).handler(restore::handle);
     router.route("/api/*").handler(ctx -> ctx.fail(ApiException.notFound("no such API endpoint: " + ctx.request().path())));
 
     router.route().handler(StaticHandler.create("webroot").setIndexPage("index.html"));

@@ -64,7 +64,7 @@ class BackupApiTest {
     HttpResponse<Void> response = result(server.downloadBackup(admin, DB_PASSWORD, file));
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.getHeader("Content-Disposition")).isEqualTo("attachment; filename=\"server_backup.sql\"");
-    new BackupValidator(file, server.db, BackupValidator.Progress.NONE).validate(DB_PASSWORD);
+    new BackupValidator(server.db, BackupValidator.Progress.NONE).validate(file, DB_PASSWORD);
 
     DbCoordinates empty = TestPostgres.freshDatabase();
     Psql.Result load = Psql.load(empty, file);
@@ -142,7 +142,7 @@ class BackupApiTest {
       Path damaged = dir.resolve("damaged-" + position + ".sql");
       Files.write(damaged, changed);
       Files.write(damaged, trailerLine.getBytes(StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
-      assertThatThrownBy(() -> new BackupValidator(damaged, server.db, BackupValidator.Progress.NONE).validate(DB_PASSWORD))
+      assertThatThrownBy(() -> new BackupValidator(server.db, BackupValidator.Progress.NONE).validate(damaged, DB_PASSWORD))
         .as("byte %d changed", position)
         .isInstanceOf(InvalidBackupException.class)
         .hasMessageMatching(position == 5 ? "this is not a podvault backup.*" : "the file is damaged.*");

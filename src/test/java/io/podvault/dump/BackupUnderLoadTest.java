@@ -110,7 +110,7 @@ class BackupUnderLoadTest {
       stop.set(true);
       writer.join();
     }
-    new BackupValidator(file, server.db, BackupValidator.Progress.NONE).validate(TestPostgres.PASSWORD);
+    new BackupValidator(server.db, BackupValidator.Progress.NONE).validate(file, TestPostgres.PASSWORD);
     DbCoordinates copy = TestPostgres.freshDatabase();
     Psql.Result load = Psql.load(copy, file);
     assertThat(load.exitCode()).as(load.output()).isZero();

@@ -214,7 +214,7 @@ class ValidatorFuzzTest {
   private InvalidBackupException check(ExecutorService executor, Path file, String description) throws Exception {
     Future<InvalidBackupException> outcome = executor.submit(() -> {
       try {
-        new BackupValidator(file, schemas, BackupValidator.Progress.NONE).validate(PASSWORD);
+        new BackupValidator(schemas, BackupValidator.Progress.NONE).validate(file, PASSWORD);
         return null;
       } catch (InvalidBackupException e) {
         return e;
