@@ -249,7 +249,7 @@ public class JobVerticle extends VerticleBase {
         LOG.warn("Marked {} job(s) left running by a stopped server as failed", abandoned);
       }
       ShadowLoader.drop(c);
-      SchemaSwap.dropLeftovers(c);
+      SchemaSwap.dropReplaced(c);
       try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(restoreDir)) {
         for (Path leftover : leftovers) {
           Files.deleteIfExists(leftover);

@@ -82,9 +82,12 @@ final class RestoreJob {
     }
   }
 
-  /** Loads, swaps and signs everyone out; runs on the job thread after the 202. */
+  /**
+   * Loads, swaps and signs everyone out; runs on the job thread after the 202. The replaced data is dropped
+   * after the job has succeeded (the restored data is live and everyone signed out by then), still under the
+   * job lock.
+   */
   void run(Validated backup) {
-    String error = null;
     try {
       loader = new ShadowLoader(db, file, backup, new Listener());
       loader.load();
@@ -95,15 +98,20 @@ final class RestoreJob {
       LOG.info("Restore {} replaced the data from a backup of {} (schema version {})", progress.id(),
         backup.header().createdAt(), backup.header().schemaVersion());
     } catch (Exception e) {
-      error = "the restore failed and the data was left as it was before: " + e.getMessage();
       LOG.warn("Restore {} failed: {}", progress.id(), e.toString());
       dropShadow();
+      finish("the restore failed and the data was left as it was before: " + e.getMessage());
+      return;
     }
-    finish(error);
-    if (error == null) {
-      vertx.eventBus().publish(Addresses.SIGNOUT, new JsonObject()
-        .put(Fields.TYPE, "signout").put(Fields.REASON, "restore").put(Fields.JOB_ID, progress.id().toString()));
+    progress.succeed();
+    vertx.eventBus().publish(Addresses.SIGNOUT, new JsonObject()
+      .put(Fields.TYPE, "signout").put(Fields.REASON, "restore").put(Fields.JOB_ID, progress.id().toString()));
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+      SchemaSwap.dropReplaced(c);
+    } catch (SQLException e) {
+      LOG.warn("Could not drop the data a restore replaced (the next start will): {}", e.getMessage());
     }
+    release();
   }
 
   /** Stops the job from another thread (server stopping). */
@@ -115,11 +123,11 @@ final class RestoreJob {
   }
 
   private void finish(String error) {
-    if (error == null) {
-      progress.succeed();
-    } else {
-      progress.fail(error);
-    }
+    progress.fail(error);
+    release();
+  }
+
+  private void release() {
     delete(file);
     close(lock);
   }

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Puts the loaded shadow schema in place of the live one in one short transaction, which also ends every
- * session: either the server has the restored data and nobody is signed in, or nothing changed at all.
+ * session: either the server has the restored data and nobody is signed in, or nothing changed at all. The
+ * replaced schema is kept aside under {@value #REPLACED_SCHEMA} until {@link #dropReplaced} removes it.
  */
 public final class SchemaSwap {
 
@@ -40,6 +41,7 @@ public final class SchemaSwap {
    * waits queue behind it, so a long wait would stall the whole server.
    */
   public static void swap(Connection c, String shadow, String newSigningKey) throws SQLException, InterruptedException {
+    dropReplaced(c);
     c.setAutoCommit(false);
     for (int attempt = 1; ; attempt++) {
       try {
@@ -80,7 +82,6 @@ public final class SchemaSwap {
       for (String grant : grants) {
         s.execute(grant);
       }
-      s.execute("DROP SCHEMA " + REPLACED_SCHEMA + " CASCADE");
       try (var ps = c.prepareStatement("UPDATE podvault.signing_key SET secret = ?, rotated_at = now()")) {
         ps.setString(1, newSigningKey);
         ps.executeUpdate();
@@ -97,8 +98,12 @@ public final class SchemaSwap {
     }
   }
 
-  /** Drops what a swap interrupted mid-way could leave behind (only a committed swap renames anything). */
-  public static void dropLeftovers(Connection c) throws SQLException {
+  /**
+   * Drops the data a swap replaced: after the swap's commit, outside its transaction, as removing hundreds of
+   * megabytes of files would lengthen the moment the live tables are locked; a server stopped before it
+   * leaves the schema for the next start.
+   */
+  public static void dropReplaced(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA IF EXISTS " + REPLACED_SCHEMA + " CASCADE");
     }

@@ -1,6 +1,7 @@
 package io.podvault.restore;
 
 import static io.podvault.support.Await.result;
+import static io.podvault.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
@@ -130,6 +131,15 @@ class RestoreApiTest {
       .as("an API key from the backup works again").isEqualTo(200);
     assertThat(result(server.client.get("/api/data/restore_status").send()).bodyAsJsonObject()
       .getBoolean("restore_in_progress")).isFalse();
+    until("the replaced data to be dropped after the restore", () -> {
+      try (Connection c = connect(); ResultSet rs = c.createStatement()
+        .executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'podvault_re%'")) {
+        rs.next();
+        return rs.getLong(1) == 0;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   @Test
