@@ -58,6 +58,7 @@ public class JobVerticle extends VerticleBase {
     Files.createDirectories(restoreDir);
     store = new JobStore(db);
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
+    ChunkCodec.registerOn(vertx.eventBus());
     cleanUpAfterStoppedJobs();
     vertx.eventBus().<JsonObject>consumer(Addresses.BACKUP_START, this::startBackup);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_START, this::startRestore);

@@ -131,6 +131,6 @@ public final class StreamSender extends OutputStream {
 
   private DeliveryOptions options(String part) {
     return new DeliveryOptions().addHeader(Fields.STREAM_PART, part).addHeader(Fields.JOB_ID, jobId)
-      .setSendTimeout(stallMillis);
+      .setCodecName(ChunkCodec.NAME).setSendTimeout(stallMillis);
   }
 }

@@ -261,17 +261,14 @@ public final class BackupValidator {
   }
 
   private void checkRow(Catalog.Table table, long row, int columns) throws InvalidBackupException {
-    byte[] bytes = lines.bytes();
-    int from = lines.offset();
-    int to = from + lines.length();
-    Bytes.RowShape shape = Bytes.shape(bytes, from, to);
-    if (shape.rawCarriageReturnOrNul()) {
+    Bytes.LineShape shape = lines.shape();
+    if (shape.forbidden != 0) {
       throw badRow(table, row, "it holds a raw carriage return or NUL byte");
     }
-    if (shape.tabs() != columns - 1) {
-      throw badRow(table, row, "it has " + (shape.tabs() + 1) + " fields where the table has " + columns + " columns");
+    if (shape.tabs != columns - 1) {
+      throw badRow(table, row, "it has " + (shape.tabs + 1) + " fields where the table has " + columns + " columns");
     }
-    if (!shape.ascii() && !Utf8.isValid(bytes, from, to)) {
+    if (shape.high != 0 && !Utf8.isValid(lines.bytes(), lines.offset(), lines.offset() + lines.length())) {
       throw badRow(table, row, "it is not valid UTF-8");
     }
   }

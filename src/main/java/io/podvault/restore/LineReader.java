@@ -32,6 +32,7 @@ final class LineReader {
   private int lineLength;
   private long lineNumber;
   private boolean ended;
+  private final Bytes.LineShape shape = new Bytes.LineShape();
 
   LineReader(InputStream in, int maxLineBytes, MessageDigest digest) {
     this.in = in;
@@ -47,8 +48,9 @@ final class LineReader {
   boolean next() throws IOException, InvalidBackupException {
     lineOffset = position;
     int scanFrom = position;
+    shape.clear();
     while (true) {
-      int newline = Bytes.indexOfNewline(buffer, scanFrom, limit);
+      int newline = Bytes.scanLine(buffer, scanFrom, limit, shape);
       if (newline >= 0) {
         lineLength = newline - lineOffset;
         position = newline + 1;
@@ -104,6 +106,11 @@ final class LineReader {
   byte[] digestBeforeLine() {
     hashUpTo(lineOffset);
     return digest.digest();
+  }
+
+  /** Tabs, raw CR or NUL bytes and non-ASCII bytes of the current line. */
+  Bytes.LineShape shape() {
+    return shape;
   }
 
   byte[] bytes() {

@@ -31,7 +31,8 @@ final class RestoreUpload {
   /** The job hears how much is stored every this many bytes: often enough to keep it busy, rarely enough to cost nothing. */
   private static final long NOTICE_BYTES = 1024 * 1024;
   private static final int WRITE_QUEUE_BYTES = 8 * 1024 * 1024;
-  private static final int WRITE_BYTES = 1024 * 1024;
+  /** Large writes, yet under half a heap region: a bigger buffer would be a humongous object for G1. */
+  private static final int WRITE_BYTES = 256 * 1024;
   private static final long CHECK_TIMEOUT_MILLIS = 60 * 60 * 1000L;
   private static final long START_TIMEOUT_MILLIS = 60_000;
 
@@ -212,7 +213,7 @@ final class RestoreUpload {
       return ApiException.badRequest("the field 'database_pass' is longer than " + MAX_PASSWORD_CHARS + " characters");
     }
 
-    /** Collects the file's bytes into large writes: one per network chunk would cost a disk task each. */
+    /** Collects the file's bytes into larger writes: one per network chunk would cost a disk task each. */
     private void write(Buffer bytes) {
       received += bytes.length();
       if (received > maxBytes) {

@@ -37,6 +37,20 @@ class PasswordHasherTest {
   }
 
   @Test
+  @DisplayName("the Java fallback derives exactly what the reference implementation derives")
+  void javaFallbackAgrees() {
+    assertThat(PasswordHasher.usesNativeLibrary()).as("the native library loads on Linux x86-64").isTrue();
+    byte[] salt = "sixteen-byte-slt".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    for (int parallelism : new int[] {1, 4}) {
+      for (int length : new int[] {4, 32, 64}) {
+        assertThat(PasswordHasher.deriveInJava("pässword", salt, 1024, 2, parallelism, length))
+          .as("p=%d, %d bytes", parallelism, length)
+          .isEqualTo(PasswordHasher.derive("pässword", salt, 1024, 2, parallelism, length));
+      }
+    }
+  }
+
+  @Test
   @DisplayName("unreadable or abusive stored hashes never verify")
   void malformedHashes() {
     assertThat(PasswordHasher.verify(null, "x")).isFalse();
