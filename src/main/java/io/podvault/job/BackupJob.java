@@ -1,8 +1,8 @@
 package io.podvault.job;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.LargeReadSockets;
 import io.podvault.dump.Dumper;
-import io.podvault.dump.LargeReadSockets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

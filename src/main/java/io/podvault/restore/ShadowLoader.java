@@ -54,7 +54,8 @@ public final class ShadowLoader {
   private static final int COPY_CHUNK_BYTES = 256 * 1024;
   /** Side by side: two cores, so two loading and two indexing connections keep both busy. */
   private static final int PARALLEL = 2;
-  private static final String MAINTENANCE_WORK_MEM = "128MB";
+  /** Enough for the largest index sorts of a few million rows to stay in memory. */
+  private static final String MAINTENANCE_WORK_MEM = "256MB";
 
   private final DbCoordinates db;
   private final Path file;
@@ -275,7 +276,13 @@ public final class ShadowLoader {
     }
   }
 
-  /** Connections for the parallel steps: sorting for keys and indexes gets more memory than the default. */
+  /**
+   * Connections for the parallel steps. Sorting for keys and indexes gets more memory than the default, and
+   * no parallel workers of its own: the connections already keep the cores busy, and workers would split a
+   * build's sort memory (spilling it to disk) and compete with the other connection. Measured with two
+   * connections building four indexes of a 2-million-row table: 3.0-3.2 s this way, 3.4-4.1 s with
+   * PostgreSQL's defaults and 128 MB.
+   */
   private ParallelSteps.Connections connections() {
     return new ParallelSteps.Connections() {
       @Override
@@ -283,6 +290,7 @@ public final class ShadowLoader {
         Connection c = connect();
         try (Statement s = c.createStatement()) {
           s.execute("SET maintenance_work_mem = '" + MAINTENANCE_WORK_MEM + "'");
+          s.execute("SET max_parallel_maintenance_workers = 0");
         }
         return c;
       }

@@ -1,4 +1,4 @@
-package io.podvault.dump;
+package io.podvault.db;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -9,10 +9,10 @@ import java.net.Socket;
 import javax.net.SocketFactory;
 
 /**
- * Sockets that read the server's stream through a large buffer, for the dump's connection (named in
+ * Sockets that read the server's stream through a large buffer, for the backup's connection (named in
  * pgjdbc's {@code socketFactory} property). pgjdbc reads its socket 8 KiB at a time; a COPY of hundreds of
- * megabytes would cost a system call per 8 KiB, most of the dump's own CPU time. With this buffer each
- * call takes whatever the kernel holds, up to {@value #READ_BYTES} bytes.
+ * megabytes would cost a system call per 8 KiB. With this buffer each call takes whatever the kernel holds,
+ * up to {@value #READ_BYTES} bytes.
  */
 public final class LargeReadSockets extends SocketFactory {
 
