@@ -13,7 +13,7 @@ set -euo pipefail
 
 EPISODES=500000
 HISTORY=2000000
-RUNS=3          # timed runs of each tool, alternating; the median is reported
+RUNS=3          # timed runs of each tool, alternating, after one warm-up run each; the median is reported
 REQUESTS=200    # latency samples per endpoint and condition
 XMX=256m
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -153,7 +153,8 @@ chmod 600 "$PGPASSFILE"
 DB_URL="postgresql://$DB_ROLE:$DB_PASS@127.0.0.1:$PG_PORT/$DB_NAME"
 sql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 # Before each timed run: waits (bounded) until no autovacuum worker runs, then flushes what earlier work
-# left dirty, so no timed run shares the server with another's after-effects.
+# left dirty, PostgreSQL's buffers and the kernel's (the last run's 600 MB output file among them), so no
+# timed run shares the machine with another's after-effects.
 quiesce() {
   local i
   for ((i = 0; i < 1200; i++)); do
@@ -161,6 +162,7 @@ quiesce() {
     sleep 0.5
   done
   sql -d postgres -c CHECKPOINT
+  sync
 }
 row_counts() {
   sql -d "$1" -c "SELECT (SELECT count(*) FROM \"Episodes\") || ' ' || (SELECT count(*) FROM \"UserEpisodeHistory\")"
@@ -246,17 +248,30 @@ BACKUP=$WORK/files/backup.sql
 PG_DUMP_FILE=$WORK/files/pg_dump.sql
 DUMP_TIMES=()
 BACKUP_TIMES=()
-for ((run = 1; run <= RUNS; run++)); do
+# Run 0 of each tool is a warm-up, printed but left out of the medians: podvault's JIT compiler needs a
+# few hundred megabytes of traffic to compile its hot paths (its first backup after a start took about a
+# third longer than later ones here), and the first run of either tool fills the page cache for both.
+# Each tool writes a new file: replacing last run's would make it pay for freeing 600 MB of the old one.
+for ((run = 0; run <= RUNS; run++)); do
+  rm -f "$PG_DUMP_FILE"
   quiesce
   t0=$EPOCHREALTIME
   logged "$WORK/pg_dump.log" "$PG_BIN/pg_dump" -Fp -d "$DB_NAME" -f "$PG_DUMP_FILE"
-  DUMP_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
+  dump_time=$(elapsed "$t0" "$EPOCHREALTIME")
+  rm -f "$BACKUP"
   quiesce
   t0=$EPOCHREALTIME
   podvault_backup "$BACKUP" || die "podvault backup run $run failed"
-  BACKUP_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
+  backup_time=$(elapsed "$t0" "$EPOCHREALTIME")
   check_trailer "$BACKUP"
-  log "backup run $run: pg_dump ${DUMP_TIMES[-1]} s, podvault ${BACKUP_TIMES[-1]} s"
+  if ((run == 0)); then
+    WARMUP_BACKUP="pg_dump $dump_time s, podvault $backup_time s"
+    log "backup warm-up: $WARMUP_BACKUP"
+  else
+    DUMP_TIMES+=("$dump_time")
+    BACKUP_TIMES+=("$backup_time")
+    log "backup run $run: pg_dump $dump_time s, podvault $backup_time s"
+  fi
 done
 
 # ---------------------------------------------------------------------------------------------------
@@ -293,23 +308,30 @@ podvault_restore() {
 
 PSQL_TIMES=()
 RESTORE_TIMES=()
-for ((run = 1; run <= RUNS; run++)); do
+for ((run = 0; run <= RUNS; run++)); do
   sql -d postgres -c "CREATE DATABASE $PSQL_DB OWNER $DB_ROLE"
   quiesce
   t0=$EPOCHREALTIME
   logged "$WORK/psql-restore.log" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$PSQL_DB" -f "$BACKUP"
-  PSQL_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
+  psql_time=$(elapsed "$t0" "$EPOCHREALTIME")
   [[ $(row_counts "$PSQL_DB") == "$EXPECTED_COUNTS" ]] || die "psql restore holds other row counts"
   sql -d postgres -c "DROP DATABASE $PSQL_DB"
   quiesce
   t0=$EPOCHREALTIME
   podvault_restore
-  RESTORE_TIMES+=("$(elapsed "$t0" "$EPOCHREALTIME")")
+  restore_time=$(elapsed "$t0" "$EPOCHREALTIME")
   [[ $(row_counts "$DB_NAME") == "$EXPECTED_COUNTS" ]] || die "podvault restore holds other row counts"
   # Untimed: the vacuum autovacuum would soon start on the new tables, done now instead of during the next
   # psql run (psql's database is dropped right after its run, so it leaves no such work behind).
   sql -d "$DB_NAME" -c 'VACUUM ANALYZE'
-  log "restore run $run: psql ${PSQL_TIMES[-1]} s, podvault ${RESTORE_TIMES[-1]} s"
+  if ((run == 0)); then
+    WARMUP_RESTORE="psql $psql_time s, podvault $restore_time s"
+    log "restore warm-up: $WARMUP_RESTORE"
+  else
+    PSQL_TIMES+=("$psql_time")
+    RESTORE_TIMES+=("$restore_time")
+    log "restore run $run: psql $psql_time s, podvault $restore_time s"
+  fi
 done
 
 # ---------------------------------------------------------------------------------------------------
@@ -398,6 +420,7 @@ cat <<EOF
 
 == podvault benchmark ($(nproc) cores, PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }'), $(date -u +%Y-%m-%dT%H:%M:%SZ))
 load average (1/5/15 min): $LOAD_AT_START before the run, $(cut -d' ' -f1-3 /proc/loadavg) at its end
+warm-up runs (not in the medians): backup: $WARMUP_BACKUP; restore: $WARMUP_RESTORE
 runs, s: pg_dump ${DUMP_TIMES[*]} | podvault backup ${BACKUP_TIMES[*]} | psql ${PSQL_TIMES[*]} | podvault restore ${RESTORE_TIMES[*]}
 $ROWS
 backup:  podvault $BACKUP_MEDIAN s (median of $RUNS)   pg_dump $DUMP_MEDIAN s   ratio $(ratio "$BACKUP_MEDIAN" "$DUMP_MEDIAN")   file $(human_size "$BACKUP") (pg_dump -Fp $(human_size "$PG_DUMP_FILE"))

@@ -61,14 +61,14 @@ public final class Dumper {
   public void dump(OutputStream out) throws SQLException, IOException {
     // Autocommit stays on: the explicit BEGIN is what sets the snapshot's isolation and read-only mode.
     try (Statement s = connection.createStatement()) {
+      // The slow key derivation runs beside the catalog read and the row counts, which wait on the server.
+      Seal seal = Seal.fresh();
+      CompletableFuture<byte[]> key = CompletableFuture.supplyAsync(() -> seal.key(password));
       s.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       Catalog catalog = new CatalogReader(connection, SCHEMA).read();
       lockTables(s, catalog);
       List<TableCount> counts = countRows(s, catalog);
       listener.planned(counts);
-      Seal seal = Seal.fresh();
-      // The slow key derivation runs beside the dump instead of before it.
-      CompletableFuture<byte[]> key = CompletableFuture.supplyAsync(() -> seal.key(password));
 
       MessageDigest sha256 = Seal.sha256();
       BufferedOutputStream body = new BufferedOutputStream(new DigestOutputStream(out, sha256), BUFFER_BYTES);
