@@ -14,6 +14,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -46,7 +48,7 @@ final class RestoreUpload {
 
   void handle(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
       throw new ApiException(415, "unsupported_media_type",
         "send the backup as multipart/form-data with the fields backup_file and database_pass");
     }
@@ -102,7 +104,7 @@ final class RestoreUpload {
     private Buffer passwordBytes;
     private String password;
     private long received;
-    private final java.util.ArrayDeque<Write> inFlight = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Write> inFlight = new ArrayDeque<>();
     private Buffer batch = Buffer.buffer(WRITE_BYTES + 64 * 1024);
     private long stored;
     private long announced;

@@ -184,6 +184,53 @@ class RestoreApiTest {
   }
 
   @Test
+  @DisplayName("the password may come after the file: a wrong one still gets 403, and nothing changes")
+  void passwordAfterTheFile() throws Exception {
+    Map<String, String> before = checksums();
+    HttpResponse<Buffer> response = result(server.client.post("/api/data/restore_server").bearerTokenAuthentication(admin())
+      .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+        .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql")
+        .attribute("database_pass", "not-the-backup-password")));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(403);
+    assertThat(TestServer.error(response)).isEqualTo("the password does not match the one used when this backup was made");
+    assertThat(checksums()).isEqualTo(before);
+    assertThat(Files.list(server.podvault.dataDir().resolve("restore"))).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a file refused at its first line is answered while the client is still sending the rest")
+  void refusedBeforeTheUploadEnds() throws Exception {
+    String token = admin();
+    Map<String, String> before = checksums();
+    try (java.net.Socket socket = new java.net.Socket("localhost", server.podvault.httpPort())) {
+      socket.setSoTimeout(20_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      long declared = 60L * 1024 * 1024;
+      out.write(("POST /api/data/restore_server HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+        + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + declared + "\r\n\r\n"
+        + "--b\r\nContent-Disposition: form-data; name=\"backup_file\"; filename=\"a.sql\"\r\n\r\n"
+        + "DROP TABLE \"Users\" CASCADE;\n").getBytes(StandardCharsets.US_ASCII));
+      byte[] filler = new byte[1024 * 1024];
+      Arrays.fill(filler, (byte) 'x');
+      // Two megabytes of a declared sixty (the test server accepts 64): the answer must not wait for the rest.
+      out.write(filler);
+      out.write(filler);
+      out.flush();
+      java.io.InputStream in = socket.getInputStream();
+      String statusLine = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+      assertThat(statusLine).isEqualTo("HTTP/1.1 400");
+    }
+    assertThat(checksums()).isEqualTo(before);
+    until("the refused upload to be deleted", () -> {
+      try (var files = Files.list(server.podvault.dataDir().resolve("restore"))) {
+        return files.findAny().isEmpty();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
   @DisplayName("a file larger than the limit gets 413; a normal user gets 403; a missing password or file gets 400")
   void limitsAndPermissions() throws Exception {
     Path large = dir.resolve("large.sql");
