@@ -46,7 +46,9 @@ class WebSocketHubTest {
     vertx = Vertx.vertx();
     server = result(TestServer.start(vertx));
     try (Connection c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties())) {
-      PinePodsData.fillLarge(c, 20_000, 40_000);
+      // Large enough that the history table takes several coalescing intervals to dump (about 1 million rows
+      // a second on a 2-core machine), so progress within one table can be seen and its rate bounded.
+      PinePodsData.fillLarge(c, 20_000, 400_000);
     }
     sockets = vertx.createWebSocketClient();
     admin = result(server.adminToken());
