@@ -44,6 +44,7 @@ public class JobVerticle extends VerticleBase {
   private DbCoordinates db;
   private Path restoreDir;
   private long stallMillis;
+  private long uploadStallMillis;
   private JobStore store;
   private ExecutorService jobThread;
   private volatile Runnable abortRunning;
@@ -55,6 +56,9 @@ public class JobVerticle extends VerticleBase {
     Config config = Config.fromJson(config().getJsonObject("config"));
     restoreDir = config.dataDir().resolve(RESTORE_DIR);
     stallMillis = config.downloadStallSeconds() * 1000L;
+    // The web verticle closes a connection idle this long and then cancels its upload; a minute more is the
+    // job's own limit, should that word never come.
+    uploadStallMillis = (config.httpIdleTimeoutSeconds() + 60) * 1000L;
     Files.createDirectories(restoreDir);
     store = new JobStore(db);
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
@@ -109,7 +113,7 @@ public class JobVerticle extends VerticleBase {
     ArrivingFile input;
     try {
       Files.createFile(file);
-      input = new ArrivingFile(file);
+      input = new ArrivingFile(file, uploadStallMillis);
     } catch (IOException e) {
       deleteQuietly(file);
       message.fail(JobFailure.INTERNAL.ordinal(), "the upload could not be stored in the data folder: " + e.getMessage());
@@ -128,7 +132,6 @@ public class JobVerticle extends VerticleBase {
     uploads.put(id.toString(), upload);
     String notify = request.getString(NOTIFY_ADDRESS);
     upload.checked().whenComplete((backup, failure) -> {
-      context.runOnContext(v -> uploads.remove(id.toString()));
       // Refused before the upload was complete: the web verticle hears it now, not at the end of the upload.
       if (failure instanceof JobException refused && !upload.awaited().get()) {
         vertx.eventBus().send(notify, new JsonObject().put(CODE, refused.failure().ordinal()).put(ERROR, refused.getMessage()));
@@ -176,6 +179,7 @@ public class JobVerticle extends VerticleBase {
     upload.password().complete(message.body().getString(DATABASE_PASS));
     upload.input().complete(message.body().getLong(BYTES));
     upload.checked().whenComplete((backup, failure) -> {
+      forget(message.body().getString(JOB_ID));
       if (failure instanceof JobException refused) {
         message.fail(refused.failure().ordinal(), refused.getMessage());
       } else if (failure != null) {
@@ -186,7 +190,10 @@ public class JobVerticle extends VerticleBase {
     });
   }
 
-  /** The upload stopped (refused, client gone, disk full); answers once the job has ended and the file is gone. */
+  /**
+   * The upload stopped (refused by the check, client gone, disk full); answers once the job has ended and
+   * the file is gone.
+   */
   private void uploadCancelled(Message<JsonObject> message) {
     Upload upload = uploads.get(message.body().getString(JOB_ID));
     if (upload == null) {
@@ -195,7 +202,15 @@ public class JobVerticle extends VerticleBase {
     }
     upload.awaited().set(true);
     upload.input().cancel(message.body().getString(REASON));
-    upload.checked().whenComplete((backup, failure) -> message.reply(new JsonObject()));
+    upload.checked().whenComplete((backup, failure) -> {
+      forget(message.body().getString(JOB_ID));
+      message.reply(new JsonObject());
+    });
+  }
+
+  /** Every upload ends with one of the web verticle's last two messages (complete or cancelled), then goes. */
+  private void forget(String jobId) {
+    context.runOnContext(v -> uploads.remove(jobId));
   }
 
   /**

@@ -23,13 +23,19 @@ public final class ArrivingFile extends InputStream {
   }
 
   private final FileChannel channel;
+  private final long stallMillis;
   private long read;
   private long stored;
   private boolean complete;
   private String cancelled;
 
-  public ArrivingFile(Path file) throws IOException {
+  /**
+   * @param stallMillis how long a read waits for more bytes before it gives up on the upload: a safety net,
+   *   as the writer announces a stalled client's end itself
+   */
+  public ArrivingFile(Path file, long stallMillis) throws IOException {
     this.channel = FileChannel.open(file, StandardOpenOption.READ);
+    this.stallMillis = stallMillis;
   }
 
   /** At least {@code bytes} bytes are now in the file. */
@@ -75,9 +81,14 @@ public final class ArrivingFile extends InputStream {
 
   /** Bytes that may be read now; zero at the end of a complete file. */
   private synchronized long awaitBytes() throws IOException {
+    long deadline = System.currentTimeMillis() + stallMillis;
     while (read == stored && !complete && cancelled == null) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) {
+        throw new CancelledException("the upload stalled: nothing arrived for " + stallMillis / 1000 + " seconds");
+      }
       try {
-        wait();
+        wait(left);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new CancelledException("the restore was interrupted");

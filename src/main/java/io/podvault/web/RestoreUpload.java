@@ -123,7 +123,12 @@ final class RestoreUpload {
     void start() {
       refusals = vertx.eventBus().consumer(notifyAddress, message -> refused(
         JobFailure.fromCode(message.body().getInteger(CODE)), message.body().getString(ERROR)));
-      ctx.response().closeHandler(v -> fail(new ApiException(499, "client_gone", "the client left before the upload was complete")));
+      ctx.response().closeHandler(v -> fail(clientGone()));
+      if (ctx.response().closed()) {
+        // Gone while the job was starting: the close handler came too late to hear it.
+        fail(clientGone());
+        return;
+      }
       vertx.fileSystem().open(path, new OpenOptions().setWrite(true).setCreate(false))
         .onFailure(this::diskFailed)
         .onSuccess(opened -> {
@@ -144,6 +149,10 @@ final class RestoreUpload {
           });
           request.resume();
         });
+    }
+
+    private ApiException clientGone() {
+      return new ApiException(499, "client_gone", "the client left before the upload was complete");
     }
 
     private void received(Buffer chunk) {
@@ -286,7 +295,10 @@ final class RestoreUpload {
         });
     }
 
-    /** The job refused the file while it still arrived: answer now; the rest of the body is read and dropped. */
+    /**
+     * The job refused the file while it still arrived: answer now (the rest of the body is read and dropped)
+     * and tell the job the upload is over.
+     */
     private void refused(JobFailure failure, String message) {
       if (finished) {
         return;
@@ -294,6 +306,7 @@ final class RestoreUpload {
       finished = true;
       refusals.unregister();
       closeFile();
+      vertx.eventBus().send(Addresses.RESTORE_CANCEL, new JsonObject().put(JOB_ID, jobId).put(REASON, message));
       ctx.fail(new ApiException(failure.httpStatus(), failure.code(), message));
     }
 
