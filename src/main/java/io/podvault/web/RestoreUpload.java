@@ -180,6 +180,9 @@ final class RestoreUpload {
         fileSeen = true;
         part = Part.FILE;
       } else if (DATABASE_PASS.equals(name)) {
+        if (passwordBytes != null) {
+          throw ApiException.badRequest("send the field 'database_pass' once");
+        }
         passwordBytes = Buffer.buffer();
         part = Part.PASSWORD;
       } else {
