@@ -35,7 +35,7 @@ public final class LargeReadSockets extends SocketFactory {
 
   @Override
   public Socket createSocket(String host, int port) throws IOException {
-    return connected(new InetSocketAddress(host, port));
+    return connected(new InetSocketAddress(host, port), null);
   }
 
   @Override
@@ -45,7 +45,7 @@ public final class LargeReadSockets extends SocketFactory {
 
   @Override
   public Socket createSocket(InetAddress host, int port) throws IOException {
-    return connected(new InetSocketAddress(host, port));
+    return connected(new InetSocketAddress(host, port), null);
   }
 
   @Override
@@ -53,15 +53,12 @@ public final class LargeReadSockets extends SocketFactory {
     return connected(new InetSocketAddress(address, port), new InetSocketAddress(localAddress, localPort));
   }
 
-  private Socket connected(InetSocketAddress address) throws IOException {
-    Socket socket = createSocket();
-    socket.connect(address);
-    return socket;
-  }
-
+  /** A connected socket of this factory, bound first to {@code local} when one is given. */
   private Socket connected(InetSocketAddress address, InetSocketAddress local) throws IOException {
     Socket socket = createSocket();
-    socket.bind(local);
+    if (local != null) {
+      socket.bind(local);
+    }
     socket.connect(address);
     return socket;
   }

@@ -115,7 +115,7 @@ public class JobVerticle extends VerticleBase {
       Files.createFile(file);
       input = new ArrivingFile(file, uploadStallMillis);
     } catch (IOException e) {
-      deleteQuietly(file);
+      RestoreJob.delete(file);
       message.fail(JobFailure.INTERNAL.ordinal(), "the upload could not be stored in the data folder: " + e.getMessage());
       return;
     }
@@ -226,14 +226,6 @@ public class JobVerticle extends VerticleBase {
       input.close();
     } catch (IOException ignored) {
       // read-only; nothing is lost
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      LOG.warn("Could not delete {} (the next start will): {}", file, e.toString());
     }
   }
 

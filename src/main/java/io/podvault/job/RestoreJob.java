@@ -140,7 +140,8 @@ final class RestoreJob {
     }
   }
 
-  private static void delete(Path file) {
+  /** Deletes a stored upload; one left behind is deleted at the next start. */
+  static void delete(Path file) {
     try {
       Files.deleteIfExists(file);
     } catch (Exception e) {
