@@ -167,7 +167,7 @@ public final class BackupValidator {
     if (!lines.next() && lines.bytesRead() == 0) {
       throw new InvalidBackupException("the file is empty; choose the server_backup.sql that podvault downloaded");
     }
-    if (lines.length() != FIRST_LINE.length || !lines.is(FIRST_LINE)) {
+    if (!lines.is(FIRST_LINE)) {
       throw new InvalidBackupException("this is not a podvault backup: it does not start with '"
         + BackupFormat.FIRST_LINE + "'; choose the server_backup.sql that podvault's Backup downloaded");
     }
@@ -239,7 +239,7 @@ public final class BackupValidator {
       if (start < 0) {
         start = lines.lineStart();
       }
-      if (lines.length() == END_OF_COPY.length && lines.is(END_OF_COPY)) {
+      if (lines.is(END_OF_COPY)) {
         break;
       }
       checkRow(table, rows + 1, columns);

@@ -125,6 +125,7 @@ final class LineReader {
     return lineLength;
   }
 
+  /** Whether the current line is exactly {@code expected}. */
   boolean is(byte[] expected) {
     return Arrays.equals(buffer, lineOffset, lineOffset + lineLength, expected, 0, expected.length);
   }
