@@ -81,6 +81,7 @@ public class JobVerticle extends VerticleBase {
     }
     jobThread.shutdown();
     jobThread.awaitTermination(30, TimeUnit.SECONDS);
+    store.close();
     return Future.succeededFuture();
   }
 
