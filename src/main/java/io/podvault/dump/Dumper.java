@@ -1,5 +1,6 @@
 package io.podvault.dump;
 
+import io.podvault.db.CopyOutConnection;
 import io.podvault.db.Migrations;
 import io.podvault.dump.Catalog.Table;
 import io.vertx.core.json.JsonObject;
@@ -17,13 +18,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
 
 /**
  * Writes a complete backup of the application schema from one consistent snapshot: header, schema, every
- * row through COPY, sequence values, constraints and indexes, then the sealed trailer. The caller owns the
- * connection; {@link #dump} opens and ends the snapshot transaction on it.
+ * row through COPY, sequence values, constraints and indexes, then the sealed trailer. Two connections share
+ * the snapshot: the JDBC one reads the catalog and counts the rows, the {@link CopyOutConnection} streams the
+ * rows. The caller owns both; {@link #dump} opens and ends the snapshot's transactions on them.
  */
 public final class Dumper {
 
@@ -44,15 +44,19 @@ public final class Dumper {
 
   /** Rows between two progress reports; small enough for smooth bars, large enough to cost nothing. */
   private static final int REPORT_EVERY_ROWS = 2_000;
-  private static final int BUFFER_BYTES = 64 * 1024;
+  /** Rows are gathered into blocks this large, each hashed at once and handed on whole. */
+  private static final int BUFFER_BYTES = 256 * 1024;
   private static final String SCHEMA = Migrations.APP_SCHEMA;
+  private static final String BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
   private final Connection connection;
+  private final CopyOutConnection rows;
   private final String password;
   private final Listener listener;
 
-  public Dumper(Connection connection, String password, Listener listener) {
+  public Dumper(Connection connection, CopyOutConnection rows, String password, Listener listener) {
     this.connection = connection;
+    this.rows = rows;
     this.password = password;
     this.listener = listener;
   }
@@ -64,7 +68,12 @@ public final class Dumper {
       // The slow key derivation runs beside the catalog read and the row counts, which wait on the server.
       Seal seal = Seal.fresh();
       CompletableFuture<byte[]> key = CompletableFuture.supplyAsync(() -> seal.key(password));
-      s.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      // This connection sits idle in its transaction while the rows stream; a server-wide timeout must not
+      // end it and the snapshot with it.
+      s.execute("SET idle_in_transaction_session_timeout = 0");
+      s.execute("SET statement_timeout = 0");
+      s.execute(BEGIN_SNAPSHOT);
+      shareSnapshot(s);
       Catalog catalog = new CatalogReader(connection, SCHEMA).read();
       lockTables(s, catalog);
       List<TableCount> counts = countRows(s, catalog);
@@ -82,6 +91,9 @@ public final class Dumper {
       writeStatements(body, script.sequenceValues());
       writeStatements(body, script.postData());
       body.flush();
+      // Both transactions must have lasted to the end: a file is sealed only when it is whole and consistent.
+      rows.execute("COMMIT");
+      s.execute("COMMIT");
 
       byte[] digest = sha256.digest();
       JsonObject trailer = new JsonObject()
@@ -89,11 +101,21 @@ public final class Dumper {
         .put(BackupFormat.TRAILER_HMAC, BackupFormat.HEX.formatHex(Seal.hmac(key.join(), digest)));
       out.write((BackupFormat.TRAILER_PREFIX + trailer.encode() + "\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
-      s.execute("COMMIT");
     } catch (SQLException | IOException | RuntimeException e) {
       rollbackQuietly();
       throw e;
     }
+  }
+
+  /** Starts the rows' connection in this transaction's snapshot, so both see the same data. */
+  private void shareSnapshot(Statement s) throws SQLException, IOException {
+    String snapshot;
+    try (ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_export_snapshot()")) {
+      rs.next();
+      snapshot = rs.getString(1);
+    }
+    rows.execute(BEGIN_SNAPSHOT);
+    rows.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
   }
 
   /** Keeps the tables from being altered or dropped while they are read, as pg_dump does. */
@@ -160,30 +182,17 @@ public final class Dumper {
     throws SQLException, IOException {
     listener.tableStarted(table.name(), expected);
     body.write((script.copyFrom(table) + "\n").getBytes(StandardCharsets.UTF_8));
-    CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(script.copyTo(table));
-    long rows = 0;
-    try {
-      byte[] row;
-      while ((row = copy.readFromCopy()) != null) {
-        body.write(row);
-        if (++rows % REPORT_EVERY_ROWS == 0) {
-          listener.rowsCopied(table.name(), rows);
-        }
-      }
-    } finally {
-      if (copy.isActive()) {
-        copy.cancelCopy();
-      }
-    }
-    if (rows != expected) {
-      throw new SQLException("table " + table.name() + " gave " + rows + " rows where the snapshot counted " + expected);
+    long copied = rows.copyOut(script.copyTo(table), body, REPORT_EVERY_ROWS, n -> listener.rowsCopied(table.name(), n));
+    if (copied != expected) {
+      throw new SQLException("table " + table.name() + " gave " + copied + " rows where the snapshot counted " + expected);
     }
     body.write((BackupFormat.END_OF_COPY + "\n\n").getBytes(StandardCharsets.UTF_8));
-    listener.rowsCopied(table.name(), rows);
+    listener.rowsCopied(table.name(), copied);
     listener.tableFinished(table.name());
   }
 
   private void rollbackQuietly() {
+    rows.close(); // a transaction that only read ends with its session
     try {
       if (!connection.isClosed()) {
         try (Statement s = connection.createStatement()) {

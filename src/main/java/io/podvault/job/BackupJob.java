@@ -1,19 +1,19 @@
 package io.podvault.job;
 
 import io.podvault.config.DbCoordinates;
-import io.podvault.db.LargeReadSockets;
+import io.podvault.db.CopyOutConnection;
 import io.podvault.dump.Dumper;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One backup: opened with the administrator's database password (which proves it), holding the job lock
- * on that same connection, then dumping from one snapshot into the download stream.
+ * on that same connection, then dumping from one snapshot into the download stream; a second connection,
+ * opened with the same password, streams the rows.
  */
 final class BackupJob implements Runnable {
 
@@ -21,12 +21,15 @@ final class BackupJob implements Runnable {
   private static final String INVALID_PASSWORD = "28P01";
 
   private final Connection connection;
+  private final CopyOutConnection rows;
   private final String password;
   private final JobProgress progress;
   private final StreamSender stream;
 
-  private BackupJob(Connection connection, String password, JobProgress progress, StreamSender stream) {
+  private BackupJob(Connection connection, CopyOutConnection rows, String password, JobProgress progress,
+    StreamSender stream) {
     this.connection = connection;
+    this.rows = rows;
     this.password = password;
     this.progress = progress;
     this.stream = stream;
@@ -39,24 +42,27 @@ final class BackupJob implements Runnable {
   static BackupJob open(DbCoordinates db, String password, JobProgress progress, StreamSender stream)
     throws JobException {
     Connection connection = connect(db, password);
+    CopyOutConnection rows = null;
     try {
       JobLock.acquire(connection);
+      rows = CopyOutConnection.open(db, password);
       progress.begin();
-      return new BackupJob(connection, password, progress, stream);
-    } catch (JobException e) {
+      return new BackupJob(connection, rows, password, progress, stream);
+    } catch (JobException | SQLException e) {
+      if (rows != null) {
+        rows.close();
+      }
       closeQuietly(connection);
-      throw e;
-    } catch (SQLException e) {
-      closeQuietly(connection);
+      if (e instanceof JobException refused) {
+        throw refused;
+      }
       throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while starting the backup: " + e.getMessage(), e);
     }
   }
 
   static Connection connect(DbCoordinates db, String password) throws JobException {
     try {
-      Properties properties = db.jdbcProperties(password);
-      properties.setProperty("socketFactory", LargeReadSockets.class.getName());
-      return DriverManager.getConnection(db.jdbcUrl(), properties);
+      return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties(password));
     } catch (SQLException e) {
       if (INVALID_PASSWORD.equals(e.getSQLState())) {
         throw new JobException(JobFailure.WRONG_DATABASE_PASSWORD,
@@ -68,13 +74,14 @@ final class BackupJob implements Runnable {
 
   /** Aborts a running dump from another thread (server stopping): closing the connection ends the COPY. */
   void abort() {
+    rows.close();
     closeQuietly(connection);
   }
 
   @Override
   public void run() {
     try {
-      new Dumper(connection, password, new ProgressListener()).dump(stream);
+      new Dumper(connection, rows, password, new ProgressListener()).dump(stream);
       stream.drain();
     } catch (Exception e) {
       String message = "the backup failed and the download was aborted: " + e.getMessage();
@@ -83,6 +90,7 @@ final class BackupJob implements Runnable {
       progress.fail(message);
       return;
     } finally {
+      rows.close();
       closeQuietly(connection);
     }
     progress.succeed();

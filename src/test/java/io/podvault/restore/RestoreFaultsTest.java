@@ -4,6 +4,7 @@ import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.CopyOutConnection;
 import io.podvault.db.Migrations;
 import io.podvault.dump.Dumper;
 import io.podvault.support.PinePodsData;
@@ -159,8 +160,9 @@ class RestoreFaultsTest {
       oldChecksums = PinePodsData.tableChecksums(c, "public");
     }
     Path file = dir.resolve("version-1.sql");
-    try (Connection c = connect(old); OutputStream out = Files.newOutputStream(file)) {
-      new Dumper(c, DB_PASSWORD, new NoProgress()).dump(out);
+    try (Connection c = connect(old); CopyOutConnection rows = CopyOutConnection.open(old, DB_PASSWORD);
+         OutputStream out = Files.newOutputStream(file)) {
+      new Dumper(c, rows, DB_PASSWORD, new NoProgress()).dump(out);
     }
     assertThat(Files.readString(file)).contains("-- schema_version: \"1\"");
 
