@@ -1,11 +1,10 @@
 package io.podvault.e2e;
 
-import java.io.File;
+import io.podvault.support.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -42,8 +41,8 @@ final class Browser implements AutoCloseable {
   }
 
   static Browser open(String baseUrl, int width, int height) throws IOException {
-    Path profile = Files.createTempDirectory("podvault-e2e-profile");
-    Path downloads = Files.createTempDirectory("podvault-e2e-downloads");
+    Path profile = TempDirs.create("podvault-e2e-profile");
+    Path downloads = TempDirs.create("podvault-e2e-downloads");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -129,16 +128,8 @@ final class Browser implements AutoCloseable {
     try {
       driver.quit();
     } finally {
-      delete(profile);
-      delete(downloads);
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-    } catch (IOException ignored) {
-      // a temp folder left behind is harmless
+      TempDirs.deleteQuietly(profile);
+      TempDirs.deleteQuietly(downloads);
     }
   }
 }

@@ -2,7 +2,6 @@ package io.podvault.support;
 
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.EmbeddedDatabase;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,7 +24,8 @@ public final class TestPostgres {
   public static synchronized DbCoordinates cluster() {
     if (cluster == null) {
       try {
-        Path dir = Files.createTempDirectory("podvault-test-pg");
+        // Removed by this hook, not TempDirs': only once the cluster has stopped.
+        Path dir = TempDirs.createKept("podvault-test-pg");
         cluster = EmbeddedDatabase.start(dir, PASSWORD, 0);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
@@ -33,6 +33,7 @@ public final class TestPostgres {
           } catch (Exception ignored) {
             // the JVM is going away
           }
+          TempDirs.deleteQuietly(dir);
         }));
       } catch (Exception e) {
         throw new IllegalStateException("cannot start the test PostgreSQL", e);

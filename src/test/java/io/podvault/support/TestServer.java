@@ -12,7 +12,6 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -38,18 +37,14 @@ public final class TestServer {
   }
 
   public static Config config(DbCoordinates db, Map<String, Object> overrides) {
-    try {
-      JsonObject json = new JsonObject()
-        .put(ConfigKeys.HTTP_PORT, 0)
-        .put(ConfigKeys.DATA_DIR, Files.createTempDirectory("podvault-test-data").toString())
-        .put(ConfigKeys.DB_URL, TestPostgres.url(db))
-        .put(ConfigKeys.ADMIN_USERNAME, ADMIN)
-        .put(ConfigKeys.ADMIN_PASSWORD, ADMIN_PASSWORD);
-      overrides.forEach(json::put);
-      return Config.from(json, Map.of());
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
+    JsonObject json = new JsonObject()
+      .put(ConfigKeys.HTTP_PORT, 0)
+      .put(ConfigKeys.DATA_DIR, TempDirs.create("podvault-test-data").toString())
+      .put(ConfigKeys.DB_URL, TestPostgres.url(db))
+      .put(ConfigKeys.ADMIN_USERNAME, ADMIN)
+      .put(ConfigKeys.ADMIN_PASSWORD, ADMIN_PASSWORD);
+    overrides.forEach(json::put);
+    return Config.from(json, Map.of());
   }
 
   public static Future<TestServer> start(Vertx vertx) {
@@ -164,10 +159,6 @@ public final class TestServer {
   }
 
   public static Path tempDir(String prefix) {
-    try {
-      return Files.createTempDirectory(prefix);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return TempDirs.create(prefix);
   }
 }
