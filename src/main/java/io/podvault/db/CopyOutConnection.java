@@ -91,11 +91,38 @@ public final class CopyOutConnection implements AutoCloseable {
   /** Runs statements that return no rows worth reading (rows, if any, are skipped). */
   public void execute(String sql) throws SQLException, IOException {
     sendQuery(sql);
+    readResults(null);
+  }
+
+  /**
+   * Sends statements without waiting for their results, so the caller can work meanwhile (the server
+   * works on them at the same time); {@link #readNumbers} then reads the results.
+   */
+  public void submit(String sql) throws IOException {
+    sendQuery(sql);
+  }
+
+  /** The first column of every row the submitted statements returned, as numbers, in order. */
+  public List<Long> readNumbers() throws SQLException, IOException {
+    List<Long> numbers = new ArrayList<>();
+    readResults(numbers);
+    return numbers;
+  }
+
+  /** Reads results up to the server's next ReadyForQuery; {@code numbers} takes the rows, when given. */
+  private void readResults(List<Long> numbers) throws SQLException, IOException {
     SQLException error = null;
     for (;;) {
       char type = readType();
       int length = readLength();
       switch (type) {
+        case 'D' -> {
+          if (numbers == null) {
+            skip(length);
+          } else {
+            numbers.add(firstColumnAsNumber(readBody(length)));
+          }
+        }
         case 'E' -> error = error(readBody(length));
         case 'Z' -> {
           skip(length);
@@ -104,10 +131,19 @@ public final class CopyOutConnection implements AutoCloseable {
           }
           return;
         }
-        case 'C', 'I', 'T', 'D', 'N', 'S', 'A' -> skip(length);
+        case 'C', 'I', 'T', 'N', 'S', 'A' -> skip(length);
         default -> throw unexpected(type);
       }
     }
+  }
+
+  /** A DataRow's first column: its column count (2 bytes), then the first value's length and text. */
+  private static long firstColumnAsNumber(byte[] row) throws SQLException {
+    int length = readInt(row, 2);
+    if (length < 0) {
+      throw new SQLException("the database returned NULL where a number was due");
+    }
+    return Long.parseLong(new String(row, 6, length, StandardCharsets.US_ASCII));
   }
 
   /**

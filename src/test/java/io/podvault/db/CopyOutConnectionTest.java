@@ -99,6 +99,21 @@ class CopyOutConnectionTest {
     assertThat(actual.toByteArray()).isEqualTo(expected.toByteArray());
   }
 
+  @Test
+  @DisplayName("submitted statements run while the caller works; their numbers are read afterwards, in order")
+  void submittedNumbers() throws Exception {
+    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password())) {
+      rows.submit("SET LOCAL jit = off; SELECT count(*) FROM public.t; SELECT 7; SELECT -3 WHERE false");
+      assertThat(rows.readNumbers()).containsExactly(50_001L, 7L);
+      rows.submit("SELECT 1; SELECT count(*) FROM public.missing; SELECT 2");
+      assertThatThrownBy(rows::readNumbers)
+        .isInstanceOf(SQLException.class)
+        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("42P01"));
+      rows.submit("SELECT 3");
+      assertThat(rows.readNumbers()).containsExactly(3L);
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"copytest_md5", "copytest_password", "copytest_trust"})
   @DisplayName("signs in with md5, password and trust authentication too")
