@@ -13,7 +13,10 @@ set -euo pipefail
 
 EPISODES=500000
 HISTORY=2000000
-RUNS=3          # timed runs of each tool, alternating, after one warm-up run each; the median is reported
+BACKUP_WARMUPS=3  # untimed backup runs of each tool first (printed, not in the medians)
+BACKUP_RUNS=5     # then timed runs of each tool, alternating; the median is reported
+RESTORE_WARMUPS=1
+RESTORE_RUNS=3
 REQUESTS=200    # latency samples per endpoint and condition
 XMX=256m
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -248,11 +251,13 @@ BACKUP=$WORK/files/backup.sql
 PG_DUMP_FILE=$WORK/files/pg_dump.sql
 DUMP_TIMES=()
 BACKUP_TIMES=()
-# Run 0 of each tool is a warm-up, printed but left out of the medians: podvault's JIT compiler needs a
-# few hundred megabytes of traffic to compile its hot paths (its first backup after a start took about a
-# third longer than later ones here), and the first run of either tool fills the page cache for both.
-# Each tool writes a new file: replacing last run's would make it pay for freeing 600 MB of the old one.
-for ((run = 0; run <= RUNS; run++)); do
+# The first runs of each tool are warm-ups, printed but left out of the medians: podvault's JIT compiler
+# needs a few backups' worth of traffic to compile its hot paths (here its compiler threads used 0.85-1.1 s
+# of CPU during each of the first three backups after a start, and 0.05-0.15 s later), and the first run
+# of either tool fills the page cache for both. Each tool writes a new file: replacing last run's would make
+# it pay for freeing 600 MB of the old one.
+WARMUP_BACKUP=()
+for ((run = 1; run <= BACKUP_WARMUPS + BACKUP_RUNS; run++)); do
   rm -f "$PG_DUMP_FILE"
   quiesce
   t0=$EPOCHREALTIME
@@ -264,13 +269,13 @@ for ((run = 0; run <= RUNS; run++)); do
   podvault_backup "$BACKUP" || die "podvault backup run $run failed"
   backup_time=$(elapsed "$t0" "$EPOCHREALTIME")
   check_trailer "$BACKUP"
-  if ((run == 0)); then
-    WARMUP_BACKUP="pg_dump $dump_time s, podvault $backup_time s"
-    log "backup warm-up: $WARMUP_BACKUP"
+  if ((run <= BACKUP_WARMUPS)); then
+    WARMUP_BACKUP+=("$dump_time/$backup_time")
+    log "backup warm-up $run: pg_dump $dump_time s, podvault $backup_time s"
   else
     DUMP_TIMES+=("$dump_time")
     BACKUP_TIMES+=("$backup_time")
-    log "backup run $run: pg_dump $dump_time s, podvault $backup_time s"
+    log "backup run $((run - BACKUP_WARMUPS)): pg_dump $dump_time s, podvault $backup_time s"
   fi
 done
 
@@ -308,7 +313,8 @@ podvault_restore() {
 
 PSQL_TIMES=()
 RESTORE_TIMES=()
-for ((run = 0; run <= RUNS; run++)); do
+WARMUP_RESTORE=()
+for ((run = 1; run <= RESTORE_WARMUPS + RESTORE_RUNS; run++)); do
   sql -d postgres -c "CREATE DATABASE $PSQL_DB OWNER $DB_ROLE"
   quiesce
   t0=$EPOCHREALTIME
@@ -324,13 +330,13 @@ for ((run = 0; run <= RUNS; run++)); do
   # Untimed: the vacuum autovacuum would soon start on the new tables, done now instead of during the next
   # psql run (psql's database is dropped right after its run, so it leaves no such work behind).
   sql -d "$DB_NAME" -c 'VACUUM ANALYZE'
-  if ((run == 0)); then
-    WARMUP_RESTORE="psql $psql_time s, podvault $restore_time s"
-    log "restore warm-up: $WARMUP_RESTORE"
+  if ((run <= RESTORE_WARMUPS)); then
+    WARMUP_RESTORE+=("$psql_time/$restore_time")
+    log "restore warm-up $run: psql $psql_time s, podvault $restore_time s"
   else
     PSQL_TIMES+=("$psql_time")
     RESTORE_TIMES+=("$restore_time")
-    log "restore run $run: psql $psql_time s, podvault $restore_time s"
+    log "restore run $((run - RESTORE_WARMUPS)): psql $psql_time s, podvault $restore_time s"
   fi
 done
 
@@ -420,11 +426,11 @@ cat <<EOF
 
 == podvault benchmark ($(nproc) cores, PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }'), $(date -u +%Y-%m-%dT%H:%M:%SZ))
 load average (1/5/15 min): $LOAD_AT_START before the run, $(cut -d' ' -f1-3 /proc/loadavg) at its end
-warm-up runs (not in the medians): backup: $WARMUP_BACKUP; restore: $WARMUP_RESTORE
+warm-up runs, s (not in the medians): backup pg_dump/podvault ${WARMUP_BACKUP[*]} | restore psql/podvault ${WARMUP_RESTORE[*]}
 runs, s: pg_dump ${DUMP_TIMES[*]} | podvault backup ${BACKUP_TIMES[*]} | psql ${PSQL_TIMES[*]} | podvault restore ${RESTORE_TIMES[*]}
 $ROWS
-backup:  podvault $BACKUP_MEDIAN s (median of $RUNS)   pg_dump $DUMP_MEDIAN s   ratio $(ratio "$BACKUP_MEDIAN" "$DUMP_MEDIAN")   file $(human_size "$BACKUP") (pg_dump -Fp $(human_size "$PG_DUMP_FILE"))
-restore: podvault $RESTORE_MEDIAN s (median of $RUNS)   psql $PSQL_MEDIAN s   ratio $(ratio "$RESTORE_MEDIAN" "$PSQL_MEDIAN")
+backup:  podvault $BACKUP_MEDIAN s (median of $BACKUP_RUNS)   pg_dump $DUMP_MEDIAN s   ratio $(ratio "$BACKUP_MEDIAN" "$DUMP_MEDIAN")   file $(human_size "$BACKUP") (pg_dump -Fp $(human_size "$PG_DUMP_FILE"))
+restore: podvault $RESTORE_MEDIAN s (median of $RESTORE_RUNS)   psql $PSQL_MEDIAN s   ratio $(ratio "$RESTORE_MEDIAN" "$PSQL_MEDIAN")
 podvault peak heap: $PEAK_HEAP MiB (-Xmx$XMX, $HEAP_SAMPLES jstat samples every 250 ms)
 latency login p50/p99: idle $(percentile_ms "$WORK/idle-login" 50)/$(percentile_ms "$WORK/idle-login" 99) ms, during backup $(percentile_ms "$WORK/busy-login" 50)/$(percentile_ms "$WORK/busy-login" 99) ms
 latency me    p50/p99: idle $(percentile_ms "$WORK/idle-me" 50)/$(percentile_ms "$WORK/idle-me" 99) ms, during backup $(percentile_ms "$WORK/busy-me" 50)/$(percentile_ms "$WORK/busy-me" 99) ms
