@@ -4,11 +4,9 @@ import io.podvault.db.CopyOutConnection;
 import io.podvault.db.Migrations;
 import io.podvault.dump.Catalog.Table;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -96,7 +94,7 @@ public final class Dumper {
       listener.planned(counts);
 
       MessageDigest sha256 = Seal.sha256();
-      BufferedOutputStream body = new BufferedOutputStream(new DigestOutputStream(out, sha256), BUFFER_BYTES);
+      HashingBuffer body = new HashingBuffer(out, sha256, BUFFER_BYTES);
       writeHeader(body, s, catalog, counts, seal);
       SchemaScript script = new SchemaScript(catalog, SCHEMA);
       writeStatements(body, BackupFormat.PROLOGUE);
