@@ -123,7 +123,12 @@ public final class CopyOutConnection implements AutoCloseable {
             numbers.add(firstColumnAsNumber(readBody(length)));
           }
         }
-        case 'E' -> error = error(readBody(length));
+        case 'E' -> {
+          error = error(readBody(length));
+          if (isFatal(error)) {
+            throw error; // the server closes the connection after a fatal error
+          }
+        }
         case 'Z' -> {
           skip(length);
           if (error != null) {

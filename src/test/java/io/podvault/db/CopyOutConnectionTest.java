@@ -181,6 +181,27 @@ class CopyOutConnectionTest {
   }
 
   @Test
+  @DisplayName("a statement whose session the server ends fails with the server's reason")
+  void terminatedMidStatement() throws Exception {
+    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password()); Connection c = jdbc(db)) {
+      rows.execute("SET application_name = 'copytest_sleeper'");
+      CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
+        try {
+          rows.execute("SELECT pg_sleep(60)");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Thread.sleep(300);
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'copytest_sleeper'");
+      }
+      assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS))
+        .rootCause().satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P01"));
+    }
+  }
+
+  @Test
   @DisplayName("close() from another thread stops a running COPY")
   void closedMidCopy() throws Exception {
     CopyOutConnection rows = CopyOutConnection.open(db, db.password());
