@@ -13,11 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -49,19 +45,6 @@ public final class Dumper {
   private static final int BUFFER_BYTES = 256 * 1024;
   private static final String SCHEMA = Migrations.APP_SCHEMA;
   private static final String BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
-  /**
-   * Steers count(*) to an index-only scan of a key where there is one: it reads the index and the visibility
-   * map instead of every wide row, which the COPY that follows reads anyway. That makes a table without an
-   * index look enormously costly to the planner, which would then compile the count with LLVM (50-70 ms
-   * here, even for an empty table): JIT is off for the counts.
-   */
-  private static final String COUNT_SETTINGS = "SET LOCAL enable_seqscan = off; SET LOCAL jit = off;\n";
-  private static final String DEFAULT_SETTINGS = "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL jit TO DEFAULT";
-  /** Estimated rows (pages where a table was never analyzed); only to share the counting out evenly. */
-  private static final String TABLE_SIZES =
-    "SELECT c.relname, greatest(c.reltuples::bigint, c.relpages::bigint) FROM pg_class c "
-      + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = " + Sql.literal(SCHEMA)
-      + " AND c.relkind IN ('r', 'p')";
 
   private final Connection connection;
   private final CopyOutConnection rows;
@@ -88,9 +71,10 @@ public final class Dumper {
       s.execute("SET statement_timeout = 0");
       s.execute(BEGIN_SNAPSHOT);
       shareSnapshot(s);
+      RowCounts counting = RowCounts.start(s, rows);
       Catalog catalog = new CatalogReader(connection, SCHEMA).read();
       lockTables(s, catalog);
-      List<TableCount> counts = countRows(s, catalog);
+      List<TableCount> counts = counting.finish(s, catalog);
       listener.planned(counts);
 
       MessageDigest sha256 = Seal.sha256();
@@ -139,64 +123,6 @@ public final class Dumper {
     }
     List<String> names = catalog.tables().stream().map(t -> Sql.qualified(SCHEMA, t.name())).toList();
     s.execute("LOCK TABLE " + String.join(", ", names) + " IN ACCESS SHARE MODE");
-  }
-
-  /**
-   * Counts every table's rows in the snapshot, on both connections at once: the rows' connection takes the
-   * larger tables in one submitted batch while this one counts the rest, which halves the wait before the
-   * first byte when one or two tables hold most rows.
-   */
-  private List<TableCount> countRows(Statement s, Catalog catalog) throws SQLException, IOException {
-    List<Table> theirs = new ArrayList<>();
-    List<Table> ours = new ArrayList<>();
-    splitBySize(s, catalog.tables(), theirs, ours);
-    StringBuilder batch = new StringBuilder(COUNT_SETTINGS);
-    theirs.forEach(table -> batch.append(countQuery(table)).append(";\n"));
-    rows.submit(batch.append(DEFAULT_SETTINGS).toString());
-
-    Map<String, Long> counts = new HashMap<>();
-    s.execute(COUNT_SETTINGS);
-    for (Table table : ours) {
-      try (ResultSet rs = s.executeQuery(countQuery(table))) {
-        rs.next();
-        counts.put(table.name(), rs.getLong(1));
-      }
-    }
-    s.execute(DEFAULT_SETTINGS);
-    List<Long> theirCounts = rows.readNumbers();
-    for (int i = 0; i < theirs.size(); i++) {
-      counts.put(theirs.get(i).name(), theirCounts.get(i));
-    }
-    return catalog.tables().stream().map(t -> new TableCount(t.name(), counts.get(t.name()))).toList();
-  }
-
-  private static String countQuery(Table table) {
-    return "SELECT count(*) FROM " + Sql.qualified(SCHEMA, table.name());
-  }
-
-  /** Deals the tables, largest first, to whichever side has the fewer rows so far (by the planner's estimate). */
-  private static void splitBySize(Statement s, List<Table> tables, List<Table> first, List<Table> second)
-    throws SQLException {
-    Map<String, Long> sizes = new HashMap<>();
-    try (ResultSet rs = s.executeQuery(TABLE_SIZES)) {
-      while (rs.next()) {
-        sizes.put(rs.getString(1), rs.getLong(2));
-      }
-    }
-    long firstSize = 0;
-    long secondSize = 0;
-    List<Table> bySize = new ArrayList<>(tables);
-    bySize.sort(Comparator.comparingLong((Table t) -> sizes.getOrDefault(t.name(), 0L)).reversed());
-    for (Table table : bySize) {
-      long size = sizes.getOrDefault(table.name(), 0L);
-      if (firstSize <= secondSize) {
-        first.add(table);
-        firstSize += size;
-      } else {
-        second.add(table);
-        secondSize += size;
-      }
-    }
   }
 
   private void writeHeader(OutputStream body, Statement s, Catalog catalog, List<TableCount> counts, Seal seal)
