@@ -123,22 +123,33 @@ public final class CopyOutConnection implements AutoCloseable {
             numbers.add(firstColumnAsNumber(readBody(length)));
           }
         }
-        case 'E' -> {
-          error = error(readBody(length));
-          if (isFatal(error)) {
-            throw error; // the server closes the connection after a fatal error
-          }
-        }
+        case 'E' -> error = reportLater(error(readBody(length)));
         case 'Z' -> {
-          skip(length);
-          if (error != null) {
-            throw error;
-          }
+          readyForQuery(length, error);
           return;
         }
         case 'C', 'I', 'T', 'N', 'S', 'A' -> skip(length);
         default -> throw unexpected(type);
       }
+    }
+  }
+
+  /**
+   * An error the server reported while running statements, to throw once it is ready for the next query;
+   * a fatal one is thrown at once, since the server closes the connection after it.
+   */
+  private static SQLException reportLater(SQLException error) throws SQLException {
+    if (isFatal(error)) {
+      throw error;
+    }
+    return error;
+  }
+
+  /** Reads the ReadyForQuery that ends a query's results, then throws the error it reported, if any. */
+  private void readyForQuery(int length, SQLException error) throws SQLException, IOException {
+    skip(length);
+    if (error != null) {
+      throw error;
     }
   }
 
@@ -171,17 +182,9 @@ public final class CopyOutConnection implements AutoCloseable {
             progress.accept(count);
           }
         }
-        case 'E' -> {
-          error = error(readBody(length));
-          if (isFatal(error)) {
-            throw error; // the server closes the connection after a fatal error
-          }
-        }
+        case 'E' -> error = reportLater(error(readBody(length)));
         case 'Z' -> {
-          skip(length);
-          if (error != null) {
-            throw error;
-          }
+          readyForQuery(length, error);
           return count;
         }
         case 'H', 'c', 'C', 'N', 'S', 'A' -> skip(length);

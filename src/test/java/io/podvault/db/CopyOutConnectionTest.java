@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.dump.Sql;
 import io.podvault.support.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -51,9 +52,9 @@ class CopyOutConnectionTest {
         + "FROM generate_series(1, 50000) i");
       s.execute("INSERT INTO t VALUES (0, repeat('x', 3000000), NULL, NULL, NULL)");
       s.execute("SET password_encryption = 'md5'");
-      s.execute("CREATE ROLE copytest_md5 LOGIN PASSWORD " + literal(ROLE_PASSWORD));
+      s.execute("CREATE ROLE copytest_md5 LOGIN PASSWORD " + Sql.literal(ROLE_PASSWORD));
       s.execute("RESET password_encryption");
-      s.execute("CREATE ROLE copytest_password LOGIN PASSWORD " + literal(ROLE_PASSWORD));
+      s.execute("CREATE ROLE copytest_password LOGIN PASSWORD " + Sql.literal(ROLE_PASSWORD));
       s.execute("CREATE ROLE copytest_trust LOGIN");
       for (String role : List.of("copytest_md5", "copytest_password", "copytest_trust")) {
         s.execute("GRANT SELECT ON t TO " + role);
@@ -159,45 +160,17 @@ class CopyOutConnectionTest {
   @Test
   @DisplayName("a COPY whose session the server ends fails with the server's reason")
   void terminatedMidCopy() throws Exception {
-    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password()); Connection c = jdbc(db)) {
-      rows.execute("SET application_name = 'copytest_victim'");
-      // The first row arrives at once, the rest after the session has been ended.
+    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password())) {
       String copy = "COPY (SELECT i, CASE WHEN i > 1 THEN pg_sleep(0.05) END FROM generate_series(1, 2000) i) TO STDOUT";
-      CompletableFuture<Long> running = CompletableFuture.supplyAsync(() -> {
-        try {
-          return rows.copyOut(copy, new ByteArrayOutputStream(), 1, n -> { });
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      Thread.sleep(300);
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'copytest_victim'");
-      }
-      assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS))
-        .hasRootCauseInstanceOf(SQLException.class)
-        .rootCause().satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P01"));
+      assertEndedByServer(rows, () -> rows.copyOut(copy, new ByteArrayOutputStream(), 1, n -> { }));
     }
   }
 
   @Test
   @DisplayName("a statement whose session the server ends fails with the server's reason")
   void terminatedMidStatement() throws Exception {
-    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password()); Connection c = jdbc(db)) {
-      rows.execute("SET application_name = 'copytest_sleeper'");
-      CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
-        try {
-          rows.execute("SELECT pg_sleep(60)");
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      Thread.sleep(300);
-      try (Statement s = c.createStatement()) {
-        s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'copytest_sleeper'");
-      }
-      assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS))
-        .rootCause().satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P01"));
+    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password())) {
+      assertEndedByServer(rows, () -> rows.execute("SELECT pg_sleep(60)"));
     }
   }
 
@@ -206,23 +179,40 @@ class CopyOutConnectionTest {
   void closedMidCopy() throws Exception {
     CopyOutConnection rows = CopyOutConnection.open(db, db.password());
     String copy = "COPY (SELECT i, pg_sleep(0.05) FROM generate_series(1, 2000) i) TO STDOUT";
-    CompletableFuture<Long> running = CompletableFuture.supplyAsync(() -> {
-      try {
-        return rows.copyOut(copy, new ByteArrayOutputStream(), 1, n -> { });
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Void> running = inBackground(() -> rows.copyOut(copy, new ByteArrayOutputStream(), 1, n -> { }));
     Thread.sleep(300);
     rows.close();
     assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS)).hasRootCauseInstanceOf(java.io.IOException.class);
   }
 
-  private static Connection jdbc(DbCoordinates coordinates) throws SQLException {
-    return DriverManager.getConnection(coordinates.jdbcUrl(), coordinates.jdbcProperties());
+  private interface Work {
+    void run() throws Exception;
   }
 
-  private static String literal(String text) {
-    return "'" + text.replace("'", "''") + "'";
+  private static CompletableFuture<Void> inBackground(Work work) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        work.run();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  /** Runs {@code work} on {@code rows}, ends that session from another one meanwhile, and expects 57P01. */
+  private static void assertEndedByServer(CopyOutConnection rows, Work work) throws Exception {
+    rows.execute("SET application_name = 'copytest_victim'");
+    CompletableFuture<Void> running = inBackground(work);
+    Thread.sleep(300);
+    try (Connection c = jdbc(db); Statement s = c.createStatement()) {
+      s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'copytest_victim'");
+    }
+    assertThatThrownBy(() -> running.get(30, TimeUnit.SECONDS))
+      .hasRootCauseInstanceOf(SQLException.class)
+      .rootCause().satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P01"));
+  }
+
+  private static Connection jdbc(DbCoordinates coordinates) throws SQLException {
+    return DriverManager.getConnection(coordinates.jdbcUrl(), coordinates.jdbcProperties());
   }
 }
