@@ -5,6 +5,7 @@ import io.podvault.auth.Passwords;
 import io.podvault.auth.UserStore;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.EmbeddedDatabase;
 import io.podvault.db.Migrations;
 import io.podvault.job.JobVerticle;
@@ -46,7 +47,7 @@ public final class Podvault {
         ? EmbeddedDatabase.start(config.dataDir(), config.dbPassword(), config.embeddedDbPort())
         : null)
       .compose(embedded -> {
-        DbCoordinates db = embedded != null ? embedded.coordinates() : DbCoordinates.fromUrl(config.dbUrl());
+        DbCoordinates db = embedded != null ? embedded.coordinates() : config.externalDatabase();
         return vertx.executeBlocking(() -> Migrations.migrate(db))
           .compose(version -> bootstrapAdministrator(vertx, db, config))
           .compose(v -> deploy(vertx, config, embedded, db))
@@ -55,7 +56,7 @@ public final class Podvault {
   }
 
   private static Future<Void> bootstrapAdministrator(Vertx vertx, DbCoordinates db, Config config) {
-    Pool pool = PgBuilder.pool().connectingTo(db.connectOptions()).using(vertx).build();
+    Pool pool = PgBuilder.pool().connectingTo(Connections.reactive(db)).using(vertx).build();
     Passwords passwords = new Passwords(vertx);
     return AdminBootstrap.ensureAdministrator(new UserStore(pool), passwords, config.adminUsername(), config.adminPassword())
       .eventually(() -> passwords.close().eventually(pool::close));

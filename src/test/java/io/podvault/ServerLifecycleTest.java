@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.podvault.config.Config;
 import io.podvault.config.ConfigKeys;
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
@@ -15,7 +16,6 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -69,7 +69,7 @@ class ServerLifecycleTest {
       .statusCode()).isEqualTo(201);
     String generated = Files.readString(data.resolve("db-password")).trim();
     assertThat(generated).hasSizeGreaterThanOrEqualTo(20);
-    assertThatThrownBy(() -> DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties("wrong-password")))
+    assertThatThrownBy(() -> Connections.open(db.withPassword("wrong-password")))
       .isInstanceOf(SQLException.class).hasMessageContaining("password authentication failed");
     result(first.stop());
     assertThat(Files.exists(data.resolve("postgres/postmaster.pid"))).as("embedded PostgreSQL stopped").isFalse();

@@ -118,7 +118,7 @@ public final class Config {
       }
     }
     if (dbUrl() != null) {
-      DbUrl.parse(dbUrl());
+      externalDatabase();
     }
   }
 
@@ -140,6 +140,11 @@ public final class Config {
   /** The external database URL, or null for the embedded database. */
   public String dbUrl() {
     return values.getString(DB_URL);
+  }
+
+  /** The external database's coordinates; call only when {@link #dbUrl()} is set. */
+  public DbCoordinates externalDatabase() {
+    return DbUrl.parse(dbUrl(), dbPassword());
   }
 
   public String dbPassword() {

@@ -40,22 +40,6 @@ public final class CopyOutConnection implements AutoCloseable {
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final String PROTOCOL_VIOLATION = "08P01";
 
-  /**
-   * Session settings sent at start-up. Text output in ISO dates, UTC and exact floats reads back the same
-   * everywhere; the timeouts are off because one COPY of a large table may run longer than a server-wide
-   * limit, as pg_dump also sets.
-   */
-  private static final Map<String, String> SESSION = Map.of(
-    "application_name", "podvault",
-    "client_encoding", "UTF8",
-    "DateStyle", "ISO",
-    "IntervalStyle", "postgres",
-    "TimeZone", "UTC",
-    "extra_float_digits", "3",
-    "statement_timeout", "0",
-    "lock_timeout", "0",
-    "idle_in_transaction_session_timeout", "0");
-
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
@@ -69,15 +53,18 @@ public final class CopyOutConnection implements AutoCloseable {
     this.out = socket.getOutputStream();
   }
 
-  /** Connects and signs in as the coordinates' role with {@code password}. */
-  public static CopyOutConnection open(DbCoordinates db, String password) throws SQLException {
+  /**
+   * Connects and signs in as the coordinates' role, with the session settings given; {@link Connections} is
+   * the one caller.
+   */
+  static CopyOutConnection open(DbCoordinates db, Map<String, String> session) throws SQLException {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
       socket.setKeepAlive(true);
       socket.connect(new InetSocketAddress(db.host(), db.port()), CONNECT_TIMEOUT_MILLIS);
       CopyOutConnection connection = new CopyOutConnection(socket);
-      connection.startUp(db.user(), db.database(), password);
+      connection.startUp(db.user(), db.database(), db.password(), session);
       return connection;
     } catch (IOException e) {
       closeQuietly(socket);
@@ -209,14 +196,15 @@ public final class CopyOutConnection implements AutoCloseable {
 
   // --- start-up and authentication ----------------------------------------------------------------
 
-  private void startUp(String user, String database, String password) throws SQLException, IOException {
+  private void startUp(String user, String database, String password, Map<String, String> session)
+    throws SQLException, IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     writeInt(body, PROTOCOL_3_0);
     cstring(body, "user");
     cstring(body, user);
     cstring(body, "database");
     cstring(body, database);
-    for (Map.Entry<String, String> setting : SESSION.entrySet()) {
+    for (Map.Entry<String, String> setting : session.entrySet()) {
       cstring(body, setting.getKey());
       cstring(body, setting.getValue());
     }

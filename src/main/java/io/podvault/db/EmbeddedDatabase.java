@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -129,14 +128,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   private static void setRolePassword(DbCoordinates admin, String password) throws SQLException {
-    try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.jdbcProperties())) {
+    try (Connection c = Connections.open(admin)) {
       // Sends a SCRAM verifier computed here, so the password itself never appears in SQL text or logs.
       c.unwrap(PGConnection.class).alterUserPassword(ROLE, password.toCharArray(), "scram-sha-256");
     }
   }
 
   private static void reloadConfiguration(DbCoordinates coordinates) throws SQLException {
-    try (Connection c = DriverManager.getConnection(coordinates.jdbcUrl(), coordinates.jdbcProperties());
+    try (Connection c = Connections.open(coordinates);
          Statement s = c.createStatement()) {
       s.execute("SELECT pg_reload_conf()");
     }

@@ -2,7 +2,6 @@ package io.podvault.db;
 
 import io.podvault.config.DbCoordinates;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -75,7 +74,7 @@ public final class Migrations {
 
   /** The application schema's version, straight from its history table (a restore asks more than once). */
   public static String currentVersion(DbCoordinates db) {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+    try (Connection c = Connections.open(db);
          Statement s = c.createStatement();
          ResultSet rs = s.executeQuery(CURRENT_VERSION)) {
       return rs.next() ? rs.getString(1) : null;
@@ -86,7 +85,7 @@ public final class Migrations {
 
   private static Flyway flyway(DbCoordinates db, String schema, String location, String table, MigrationVersion target) {
     return Flyway.configure()
-      .dataSource(db.jdbcUrl(), db.user(), db.password())
+      .dataSource(Connections.dataSource(db))
       .locations("classpath:" + location)
       .schemas(schema)
       .defaultSchema(schema)

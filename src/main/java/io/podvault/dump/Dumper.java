@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
  * Writes a complete backup of the application schema from one consistent snapshot: header, schema, every
  * row through COPY, sequence values, constraints and indexes, then the sealed trailer. Two connections share
  * the snapshot: the JDBC one reads the catalog and counts the rows, the {@link CopyOutConnection} streams the
- * rows. The caller owns both; {@link #dump} opens and ends the snapshot's transactions on them.
+ * rows. The caller owns both (the JDBC one of kind {@code SNAPSHOT}, which no server-wide timeout ends while it
+ * sits idle in its transaction); {@link #dump} opens and ends the snapshot's transactions on them.
  */
 public final class Dumper {
 
@@ -65,10 +66,6 @@ public final class Dumper {
       // The slow key derivation runs beside the catalog read and the row counts, which wait on the server.
       Seal seal = Seal.fresh();
       CompletableFuture<byte[]> key = CompletableFuture.supplyAsync(() -> seal.key(password));
-      // This connection sits idle in its transaction while the rows stream; a server-wide timeout must not
-      // end it and the snapshot with it.
-      s.execute("SET idle_in_transaction_session_timeout = 0");
-      s.execute("SET statement_timeout = 0");
       s.execute(BEGIN_SNAPSHOT);
       shareSnapshot(s);
       RowCounts counting = RowCounts.start(s, rows);

@@ -1,24 +1,23 @@
 package io.podvault.job;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.CopyOutConnection;
 import io.podvault.dump.Dumper;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One backup: opened with the administrator's database password (which proves it), holding the job lock
- * on that same connection, then dumping from one snapshot into the download stream; a second connection,
- * opened with the same password, streams the rows.
+ * One backup: refused unless the administrator typed this server's database password, then holding the job
+ * lock on its snapshot connection and dumping from that snapshot into the download stream; a second
+ * connection streams the rows. The password also seals the file.
  */
 final class BackupJob implements Runnable {
 
   private static final Logger LOG = LoggerFactory.getLogger(BackupJob.class);
-  private static final String INVALID_PASSWORD = "28P01";
 
   private final Connection connection;
   private final CopyOutConnection rows;
@@ -36,16 +35,22 @@ final class BackupJob implements Runnable {
   }
 
   /**
-   * Checks the password against the database itself and takes the job lock; nothing is sent before both
-   * succeed.
+   * Checks the password and takes the job lock; nothing is sent before both succeed. The password is compared
+   * with the configured one rather than tried on the database, which would accept any string from a role that
+   * the server trusts without one.
    */
   static BackupJob open(DbCoordinates db, String password, JobProgress progress, StreamSender stream)
     throws JobException {
-    Connection connection = connect(db, password);
+    if (!db.passwordMatches(password)) {
+      throw new JobException(JobFailure.WRONG_DATABASE_PASSWORD,
+        "the database password is wrong: it must be the password of the database role podvault uses");
+    }
+    Connection connection = null;
     CopyOutConnection rows = null;
     try {
+      connection = Connections.open(db, Connections.Kind.SNAPSHOT);
       JobLock.acquire(connection);
-      rows = CopyOutConnection.open(db, password);
+      rows = Connections.copyOut(db);
       progress.begin();
       return new BackupJob(connection, rows, password, progress, stream);
     } catch (JobException | SQLException e) {
@@ -57,18 +62,6 @@ final class BackupJob implements Runnable {
         throw refused;
       }
       throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while starting the backup: " + e.getMessage(), e);
-    }
-  }
-
-  static Connection connect(DbCoordinates db, String password) throws JobException {
-    try {
-      return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties(password));
-    } catch (SQLException e) {
-      if (INVALID_PASSWORD.equals(e.getSQLState())) {
-        throw new JobException(JobFailure.WRONG_DATABASE_PASSWORD,
-          "the database password is wrong: it must be the password of the database role podvault uses");
-      }
-      throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database cannot be reached: " + e.getMessage(), e);
     }
   }
 
@@ -103,6 +96,9 @@ final class BackupJob implements Runnable {
   }
 
   private static void closeQuietly(Connection connection) {
+    if (connection == null) {
+      return;
+    }
     try {
       connection.close();
     } catch (SQLException ignored) {

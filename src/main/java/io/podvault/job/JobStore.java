@@ -1,9 +1,9 @@
 package io.podvault.job;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.UUID;
@@ -97,7 +97,7 @@ public final class JobStore {
   /** One attempt; a failed one closes the connection. */
   private void executeOnce(String sql, Binder binder) throws SQLException {
     if (connection == null) {
-      connection = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+      connection = Connections.open(db);
     }
     try (PreparedStatement ps = connection.prepareStatement(sql)) {
       binder.bind(ps);

@@ -4,6 +4,7 @@ import static io.podvault.job.Fields.*;
 
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.SchemaSwap;
@@ -17,16 +18,15 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -247,7 +247,7 @@ public class JobVerticle extends VerticleBase {
    */
   private void cleanUpAfterStoppedJobs() throws SQLException, IOException {
     // Holding the job lock while cleaning keeps a job of another process from starting meanwhile.
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+    try (Connection c = Connections.open(db)) {
       try {
         JobLock.acquire(c);
       } catch (JobException running) {

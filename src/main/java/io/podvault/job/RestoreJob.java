@@ -2,9 +2,10 @@ package io.podvault.job;
 
 import io.podvault.auth.TokenService;
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.restore.ArrivingFile;
-import io.podvault.restore.BackupValidator;
 import io.podvault.restore.BackupValidator.Validated;
+import io.podvault.restore.BackupValidator;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
 import io.vertx.core.Vertx;
@@ -13,7 +14,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -47,7 +47,7 @@ final class RestoreJob {
   static RestoreJob open(Vertx vertx, DbCoordinates db, Path file, JobProgress progress) throws JobException {
     Connection lock = null;
     try {
-      lock = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+      lock = Connections.open(db);
       JobLock.acquire(lock);
       progress.begin();
       return new RestoreJob(vertx, db, file, progress, lock);
@@ -92,7 +92,7 @@ final class RestoreJob {
       loader = new ShadowLoader(db, file, backup, new Listener());
       loader.load();
       progress.phase("swapping", 0, 0);
-      try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+      try (Connection c = Connections.open(db)) {
         SchemaSwap.swap(c, ShadowLoader.SHADOW_SCHEMA, TokenService.newSecret());
       }
       LOG.info("Restore {} replaced the data from a backup of {} (schema version {})", progress.id(),
@@ -106,7 +106,7 @@ final class RestoreJob {
     progress.succeed();
     vertx.eventBus().publish(Addresses.SIGNOUT, new JsonObject()
       .put(Fields.TYPE, "signout").put(Fields.REASON, "restore").put(Fields.JOB_ID, progress.id().toString()));
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+    try (Connection c = Connections.open(db)) {
       SchemaSwap.dropReplaced(c);
     } catch (SQLException e) {
       LOG.warn("Could not drop the data a restore replaced (the next start will): {}", e.getMessage());
@@ -133,7 +133,7 @@ final class RestoreJob {
   }
 
   private void dropShadow() {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+    try (Connection c = Connections.open(db)) {
       ShadowLoader.drop(c);
     } catch (SQLException e) {
       LOG.warn("Could not drop the shadow schema of a failed restore (the next start will): {}", e.getMessage());

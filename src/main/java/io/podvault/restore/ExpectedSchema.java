@@ -1,13 +1,13 @@
 package io.podvault.restore;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
 import io.podvault.dump.BackupFormat;
 import io.podvault.dump.Catalog;
 import io.podvault.dump.CatalogReader;
 import io.podvault.dump.SchemaScript;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -47,7 +47,7 @@ public final class ExpectedSchema {
     if (!Migrations.knownVersions(db).contains(wanted.getVersion())) {
       throw new InvalidBackupException("this backup names schema version " + version + ", which podvault never had");
     }
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+    try (Connection c = Connections.open(db)) {
       if (order == 0) {
         return new ExpectedSchema(new CatalogReader(c, Migrations.APP_SCHEMA).read(), Migrations.APP_SCHEMA);
       }

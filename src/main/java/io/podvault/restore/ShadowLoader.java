@@ -1,6 +1,7 @@
 package io.podvault.restore;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
 import io.podvault.dump.Catalog;
 import io.podvault.dump.CatalogReader;
@@ -14,7 +15,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -54,8 +54,6 @@ public final class ShadowLoader {
   private static final int COPY_CHUNK_BYTES = 256 * 1024;
   /** Side by side: two cores, so two loading and two indexing connections keep both busy. */
   private static final int PARALLEL = 2;
-  /** Enough for the largest index sorts of a few million rows to stay in memory. */
-  private static final String MAINTENANCE_WORK_MEM = "256MB";
 
   private final DbCoordinates db;
   private final Path file;
@@ -276,23 +274,12 @@ public final class ShadowLoader {
     }
   }
 
-  /**
-   * Connections for the parallel steps. Sorting for keys and indexes gets more memory than the default, and
-   * no parallel workers of its own: the connections already keep the cores busy, and workers would split a
-   * build's sort memory (spilling it to disk) and compete with the other connection. Measured with two
-   * connections building four indexes of a 2-million-row table: 3.0-3.2 s this way, 3.4-4.1 s with
-   * PostgreSQL's defaults and 128 MB.
-   */
+  /** Connections for the parallel steps, each closed under its step when the load is aborted. */
   private ParallelSteps.Connections connections() {
     return new ParallelSteps.Connections() {
       @Override
       public Connection open() throws SQLException {
-        Connection c = connect();
-        try (Statement s = c.createStatement()) {
-          s.execute("SET maintenance_work_mem = '" + MAINTENANCE_WORK_MEM + "'");
-          s.execute("SET max_parallel_maintenance_workers = 0");
-        }
-        return c;
+        return connect();
       }
 
       @Override
@@ -313,17 +300,10 @@ public final class ShadowLoader {
     }
   }
 
-  /**
-   * A connection whose commits do not wait for the disk: the shadow schema is not live, so losing its last
-   * commits in a crash only fails this restore, and the swap's own (synchronous) commit flushes every
-   * earlier one with it. It saves a disk flush per table and per index.
-   */
+  /** A loader connection ({@link Connections.Kind#LOADER} says why its commits do not wait for the disk). */
   private Connection connect() throws SQLException {
-    Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+    Connection c = Connections.open(db, Connections.Kind.LOADER);
     open.add(c);
-    try (Statement s = c.createStatement()) {
-      s.execute("SET synchronous_commit = off");
-    }
     return c;
   }
 }

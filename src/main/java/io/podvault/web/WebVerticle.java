@@ -6,11 +6,12 @@ import io.podvault.auth.TokenService;
 import io.podvault.auth.UserStore;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.job.Addresses;
 import io.podvault.job.Fields;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -44,7 +45,7 @@ public class WebVerticle extends VerticleBase {
     DbCoordinates db = DbCoordinates.fromJson(config().getJsonObject("db"));
     pool = PgBuilder.pool()
       .with(new PoolOptions().setMaxSize(8))
-      .connectingTo(db.connectOptions())
+      .connectingTo(Connections.reactive(db))
       .using(vertx)
       .build();
     passwords = new Passwords(vertx);

@@ -2,10 +2,10 @@ package io.podvault.bench;
 
 import io.podvault.auth.PasswordHasher;
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
 import io.podvault.support.PinePodsData;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -39,7 +39,7 @@ public final class BenchmarkData {
     }
     DbCoordinates db = DbCoordinates.fromUrl(env("PODVAULT_DB_URL"));
     Migrations.migrate(db);
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+    try (Connection c = Connections.open(db)) {
       // podvault creates its administrator only while none exists, and the bulk data brings one
       // (listener_1, whose hash is fake), so ours is written first, with a real hash.
       try (PreparedStatement ps = c.prepareStatement(

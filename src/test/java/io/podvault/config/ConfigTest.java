@@ -42,8 +42,16 @@ class ConfigTest {
       "PODVAULT_DB_URL", "postgresql://pv:s%40cret@db.example:6543/podcasts"));
     assertThat(config.httpPort()).isEqualTo(9100);
     assertThat(config.adminUsername()).isEqualTo("root");
-    DbCoordinates db = DbCoordinates.fromUrl(config.dbUrl());
+    DbCoordinates db = config.externalDatabase();
     assertThat(db).isEqualTo(new DbCoordinates("db.example", 6543, "podcasts", "pv", "s@cret"));
+  }
+
+  @Test
+  @DisplayName("an external database URL without a password takes PODVAULT_DB_PASSWORD")
+  void passwordFromItsOwnVariable() {
+    Config config = Config.from(new JsonObject(), Map.of(
+      "PODVAULT_DB_URL", "postgresql://pv@db.example/podcasts", "PODVAULT_DB_PASSWORD", "from-env"));
+    assertThat(config.externalDatabase()).isEqualTo(new DbCoordinates("db.example", 5432, "podcasts", "pv", "from-env"));
   }
 
   @Test
@@ -61,6 +69,10 @@ class ConfigTest {
       .hasMessageStartingWith("db_url:");
     assertThatThrownBy(() -> Config.from(new JsonObject(), Map.of("PODVAULT_DB_URL", "postgresql://h/db")))
       .hasMessageStartingWith("db_url:").hasMessageContaining("user and password");
+    assertThatThrownBy(() -> Config.from(new JsonObject(), Map.of("PODVAULT_DB_URL", "postgresql://pv@h/db")))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("no password").hasMessageContaining("PODVAULT_DB_PASSWORD");
+    assertThatThrownBy(() -> Config.from(new JsonObject(), Map.of("PODVAULT_DB_URL", "postgresql://pv:@h/db")))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("no password");
     Path broken = dir.resolve("broken.json");
     Files.writeString(broken, "{ \"http_port\": ");
     assertThatThrownBy(() -> Config.load(Map.of("PODVAULT_CONFIG", broken.toString())))

@@ -8,11 +8,7 @@ import io.podvault.dump.Sql;
 import io.podvault.support.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -38,8 +34,7 @@ class CopyOutConnectionTest {
   private static final String ROLE_PASSWORD = "pässword with spaces and ' quotes";
 
   private static DbCoordinates db;
-  private static Path hbaFile;
-  private static String originalHba;
+  private static AutoCloseable hba;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -59,23 +54,14 @@ class CopyOutConnectionTest {
       for (String role : List.of("copytest_md5", "copytest_password", "copytest_trust")) {
         s.execute("GRANT SELECT ON t TO " + role);
       }
-      try (ResultSet rs = s.executeQuery("SHOW hba_file")) {
-        rs.next();
-        hbaFile = Path.of(rs.getString(1));
-      }
-      originalHba = Files.readString(hbaFile);
-      List<String> lines = new ArrayList<>(EXTRA_HBA);
-      lines.add(originalHba);
-      Files.write(hbaFile, lines);
-      s.execute("SELECT pg_reload_conf()");
     }
+    hba = TestPostgres.hbaRules(EXTRA_HBA);
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    if (originalHba != null) {
-      Files.writeString(hbaFile, originalHba);
-      TestPostgres.execute(db, "SELECT pg_reload_conf()");
+    if (hba != null) {
+      hba.close();
     }
   }
 
@@ -91,7 +77,7 @@ class CopyOutConnectionTest {
     }
     ByteArrayOutputStream actual = new ByteArrayOutputStream();
     List<Long> progress = new ArrayList<>();
-    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password())) {
+    try (CopyOutConnection rows = Connections.copyOut(db)) {
       long count = rows.copyOut(copy, actual, 10_000, progress::add);
       assertThat(count).isEqualTo(50_001);
     }
@@ -103,7 +89,7 @@ class CopyOutConnectionTest {
   @Test
   @DisplayName("submitted statements run while the caller works; their numbers are read afterwards, in order")
   void submittedNumbers() throws Exception {
-    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password())) {
+    try (CopyOutConnection rows = Connections.copyOut(db)) {
       rows.submit("SET LOCAL jit = off; SELECT count(*) FROM public.t; SELECT 7; SELECT -3 WHERE false");
       assertThat(rows.readNumbers()).containsExactly(50_001L, 7L);
       rows.submit("SELECT 1; SELECT count(*) FROM public.missing; SELECT 2");
@@ -120,7 +106,7 @@ class CopyOutConnectionTest {
   @DisplayName("signs in with md5, password and trust authentication too")
   void otherAuthentication(String role) throws Exception {
     DbCoordinates asRole = new DbCoordinates(db.host(), db.port(), db.database(), role, ROLE_PASSWORD);
-    try (CopyOutConnection rows = CopyOutConnection.open(asRole, ROLE_PASSWORD)) {
+    try (CopyOutConnection rows = Connections.copyOut(asRole)) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       assertThat(rows.copyOut("COPY (SELECT current_user) TO STDOUT", out, 1, n -> { })).isEqualTo(1);
       assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(role + "\n");
@@ -130,11 +116,11 @@ class CopyOutConnectionTest {
   @Test
   @DisplayName("a wrong password is refused with the server's code, for SCRAM and md5 alike")
   void wrongPassword() {
-    assertThatThrownBy(() -> CopyOutConnection.open(db, "not the password"))
+    assertThatThrownBy(() -> Connections.copyOut(db.withPassword("not the password")))
       .isInstanceOf(SQLException.class)
       .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
     DbCoordinates md5 = new DbCoordinates(db.host(), db.port(), db.database(), "copytest_md5", "wrong");
-    assertThatThrownBy(() -> CopyOutConnection.open(md5, "wrong"))
+    assertThatThrownBy(() -> Connections.copyOut(md5))
       .isInstanceOf(SQLException.class)
       .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
   }
@@ -142,7 +128,7 @@ class CopyOutConnectionTest {
   @Test
   @DisplayName("a failing statement or COPY reports the server's error and leaves the connection usable")
   void errorsLeaveTheConnectionUsable() throws Exception {
-    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password())) {
+    try (CopyOutConnection rows = Connections.copyOut(db)) {
       assertThatThrownBy(() -> rows.copyOut("COPY public.missing TO STDOUT", new ByteArrayOutputStream(), 1, n -> { }))
         .isInstanceOf(SQLException.class)
         .hasMessageContaining("missing")
@@ -160,7 +146,7 @@ class CopyOutConnectionTest {
   @Test
   @DisplayName("a COPY whose session the server ends fails with the server's reason")
   void terminatedMidCopy() throws Exception {
-    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password())) {
+    try (CopyOutConnection rows = Connections.copyOut(db)) {
       String copy = "COPY (SELECT i, CASE WHEN i > 1 THEN pg_sleep(0.05) END FROM generate_series(1, 2000) i) TO STDOUT";
       assertEndedByServer(rows, () -> rows.copyOut(copy, new ByteArrayOutputStream(), 1, n -> { }));
     }
@@ -169,7 +155,7 @@ class CopyOutConnectionTest {
   @Test
   @DisplayName("a statement whose session the server ends fails with the server's reason")
   void terminatedMidStatement() throws Exception {
-    try (CopyOutConnection rows = CopyOutConnection.open(db, db.password())) {
+    try (CopyOutConnection rows = Connections.copyOut(db)) {
       assertEndedByServer(rows, () -> rows.execute("SELECT pg_sleep(60)"));
     }
   }
@@ -177,7 +163,7 @@ class CopyOutConnectionTest {
   @Test
   @DisplayName("close() from another thread stops a running COPY")
   void closedMidCopy() throws Exception {
-    CopyOutConnection rows = CopyOutConnection.open(db, db.password());
+    CopyOutConnection rows = Connections.copyOut(db);
     String copy = "COPY (SELECT i, pg_sleep(0.05) FROM generate_series(1, 2000) i) TO STDOUT";
     CompletableFuture<Void> running = inBackground(() -> rows.copyOut(copy, new ByteArrayOutputStream(), 1, n -> { }));
     Thread.sleep(300);
@@ -213,6 +199,6 @@ class CopyOutConnectionTest {
   }
 
   private static Connection jdbc(DbCoordinates coordinates) throws SQLException {
-    return DriverManager.getConnection(coordinates.jdbcUrl(), coordinates.jdbcProperties());
+    return Connections.open(coordinates);
   }
 }

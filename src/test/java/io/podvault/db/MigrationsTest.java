@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.podvault.config.DbCoordinates;
 import io.podvault.support.TestPostgres;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import org.junit.jupiter.api.DisplayName;
@@ -27,7 +26,7 @@ class MigrationsTest {
     DbCoordinates db = TestPostgres.freshDatabase();
     String version = Migrations.migrate(db);
     assertThat(version).isEqualTo(Migrations.latestVersion(db));
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+    try (Connection c = Connections.open(db)) {
       String app = "n.nspname = 'public' AND c.relname <> '" + Migrations.HISTORY_TABLE + "'";
       assertThat(count(c, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         + "WHERE c.relkind = 'r' AND " + app)).isEqualTo(49);

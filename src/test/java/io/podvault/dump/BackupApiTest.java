@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.restore.BackupValidator;
 import io.podvault.restore.InvalidBackupException;
 import io.podvault.support.PinePodsData;
@@ -19,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -54,7 +54,7 @@ class BackupApiTest {
   }
 
   private static Connection connect(DbCoordinates db) throws Exception {
-    return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+    return Connections.open(db);
   }
 
   @Test
@@ -164,6 +164,34 @@ class BackupApiTest {
     assertThat(response.getHeader("Content-Disposition")).isNull();
     assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("wrong_database_password");
     assertThat(response.bodyAsJsonObject().getString("error")).contains("database password is wrong");
+  }
+
+  @Test
+  @DisplayName("with a database that trusts podvault's role without a password, only the configured password opens a backup")
+  void trustedRoleStillNeedsThePassword() throws Exception {
+    DbCoordinates cluster = TestPostgres.cluster();
+    TestPostgres.execute(cluster, "CREATE ROLE backup_trusted LOGIN");
+    DbCoordinates trusted = TestPostgres.freshDatabase();
+    TestPostgres.execute(trusted, "ALTER DATABASE " + trusted.database() + " OWNER TO backup_trusted");
+    TestPostgres.execute(trusted, "ALTER SCHEMA public OWNER TO backup_trusted");
+    DbCoordinates asRole = new DbCoordinates(trusted.host(), trusted.port(), trusted.database(), "backup_trusted",
+      "the-configured-password");
+    try (AutoCloseable hba = TestPostgres.hbaRules(java.util.List.of(
+      "host all backup_trusted 127.0.0.1/32 trust", "host all backup_trusted ::1/128 trust"))) {
+      TestServer trustServer = result(TestServer.start(vertx, asRole, java.util.Map.of()));
+      try {
+        String token = result(trustServer.adminToken());
+        HttpResponse<Buffer> guessed = result(trustServer.client.post("/api/data/backup_server").bearerTokenAuthentication(token)
+          .sendJsonObject(new JsonObject().put("database_pass", "any string at all")));
+        assertThat(guessed.statusCode()).isEqualTo(403);
+        assertThat(guessed.bodyAsJsonObject().getString("code")).isEqualTo("wrong_database_password");
+        Path file = dir.resolve("trusted.sql");
+        assertThat(result(trustServer.downloadBackup(token, "the-configured-password", file)).statusCode()).isEqualTo(200);
+        new BackupValidator(asRole, BackupValidator.Progress.NONE).validate(file, "the-configured-password");
+      } finally {
+        result(trustServer.stop());
+      }
+    }
   }
 
   @Test

@@ -5,6 +5,7 @@ import static io.podvault.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.restore.BackupValidator;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.Psql;
@@ -23,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -66,7 +66,7 @@ class BackupUnderLoadTest {
   }
 
   private static Connection connect(DbCoordinates db) throws Exception {
-    return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+    return Connections.open(db);
   }
 
   /** Starts a backup download and holds the response paused, so the dump stalls with its snapshot open. */

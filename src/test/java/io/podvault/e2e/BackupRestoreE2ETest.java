@@ -4,6 +4,7 @@ import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.podvault.db.Connections;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -101,7 +101,7 @@ class BackupRestoreE2ETest {
     result(server.userToken(admin, ADMIN_B, ADMIN_B_PASSWORD, true));
     result(server.userToken(admin, USER_C, USER_C_PASSWORD, false));
     // Enough rows that the restore runs for a few seconds, long enough to watch it advance.
-    try (Connection c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties())) {
+    try (Connection c = Connections.open(server.db)) {
       PinePodsData.fillLarge(c, 60_000, 120_000);
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.EmbeddedDatabase;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
@@ -22,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +59,7 @@ class EnvironmentFaultsTest {
     DbCoordinates db = database.coordinates();
     TestServer server = result(TestServer.start(vertx, db, Map.of()));
     try {
-      try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties())) {
+      try (Connection c = Connections.open(db)) {
         PinePodsData.fillLarge(c, 20_000, 40_000);
       }
       String admin = result(server.adminToken());

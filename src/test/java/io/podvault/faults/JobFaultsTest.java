@@ -4,6 +4,7 @@ import static io.podvault.support.Await.result;
 import static io.podvault.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.podvault.db.Connections;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
@@ -22,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +58,7 @@ class JobFaultsTest {
   }
 
   private static Connection connect() throws Exception {
-    return DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties());
+    return Connections.open(server.db);
   }
 
   private static boolean lockHeld() {

@@ -4,6 +4,7 @@ import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.support.ChildServer;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
@@ -18,7 +19,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -62,7 +62,7 @@ class ProcessKillTest {
   }
 
   private static Connection connect(DbCoordinates db) throws Exception {
-    return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+    return Connections.open(db);
   }
 
   private static Map<String, String> checksums(DbCoordinates db) throws Exception {

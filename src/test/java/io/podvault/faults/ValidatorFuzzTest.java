@@ -3,6 +3,7 @@ package io.podvault.faults;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.podvault.db.Connections;
 import io.podvault.dump.BackupFormat;
 import io.podvault.dump.Seal;
 import io.podvault.job.JobFailure;
@@ -22,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -74,7 +74,7 @@ class ValidatorFuzzTest {
   static void start(@TempDir Path shared) throws Exception {
     vertx = Vertx.vertx();
     server = result(TestServer.start(vertx));
-    try (Connection c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties())) {
+    try (Connection c = Connections.open(server.db)) {
       PinePodsData.fill(c, 99);
     }
     Path file = shared.resolve("server_backup.sql");
@@ -291,8 +291,8 @@ class ValidatorFuzzTest {
     HttpResponse<Buffer> response = result(server.uploadRestore(token, file, PASSWORD));
     assertThat(response.statusCode()).as(mutant.description()).isEqualTo(202);
     assertThat(server.awaitJob(token, response.bodyAsJsonObject().getString("job_id")).getString("state")).isEqualTo("succeeded");
-    try (Connection restored = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties());
-         Connection expected = DriverManager.getConnection(reference.jdbcUrl(), reference.jdbcProperties())) {
+    try (Connection restored = Connections.open(server.db);
+         Connection expected = Connections.open(reference)) {
       assertThat(PinePodsData.tableChecksums(restored, "public")).as(mutant.description())
         .isEqualTo(PinePodsData.tableChecksums(expected, "public"));
     }
@@ -303,7 +303,7 @@ class ValidatorFuzzTest {
   void mutantsThroughTheApi() throws Exception {
     Random random = new Random(SEED + 1);
     Map<String, String> before;
-    try (Connection c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties())) {
+    try (Connection c = Connections.open(server.db)) {
       before = PinePodsData.tableChecksums(c, "public");
     }
     String token = result(server.adminToken());
@@ -318,7 +318,7 @@ class ValidatorFuzzTest {
       assertThat(response.statusCode()).as(mutant.description()).isBetween(400, 499);
       assertThat(response.bodyAsJsonObject().getString("error")).as(mutant.description()).isNotBlank();
     }
-    try (Connection c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties())) {
+    try (Connection c = Connections.open(server.db)) {
       assertThat(PinePodsData.tableChecksums(c, "public")).isEqualTo(before);
     }
     try (var files = Files.list(server.podvault.dataDir().resolve("restore"))) {

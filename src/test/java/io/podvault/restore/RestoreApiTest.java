@@ -5,6 +5,7 @@ import static io.podvault.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.dump.BackupFormat;
 import io.podvault.dump.Seal;
 import io.podvault.support.PinePodsData;
@@ -18,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.Arrays;
 import java.util.Map;
@@ -69,7 +69,7 @@ class RestoreApiTest {
   }
 
   private static Connection connect() throws Exception {
-    return DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties());
+    return Connections.open(server.db);
   }
 
   private static Map<String, String> checksums() throws Exception {

@@ -4,6 +4,7 @@ import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.CopyOutConnection;
 import io.podvault.db.Migrations;
 import io.podvault.dump.Dumper;
@@ -18,7 +19,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +58,7 @@ class RestoreFaultsTest {
   }
 
   private static Connection connect(DbCoordinates db) throws Exception {
-    return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+    return Connections.open(db);
   }
 
   private static Map<String, String> checksums() throws Exception {
@@ -160,7 +160,7 @@ class RestoreFaultsTest {
       oldChecksums = PinePodsData.tableChecksums(c, "public");
     }
     Path file = dir.resolve("version-1.sql");
-    try (Connection c = connect(old); CopyOutConnection rows = CopyOutConnection.open(old, DB_PASSWORD);
+    try (Connection c = connect(old); CopyOutConnection rows = Connections.copyOut(old.withPassword(DB_PASSWORD));
          OutputStream out = Files.newOutputStream(file)) {
       new Dumper(c, rows, DB_PASSWORD, new NoProgress()).dump(out);
     }

@@ -3,9 +3,9 @@ package io.podvault.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +21,7 @@ class PinePodsDataTest {
   private static Connection migratedDatabase() throws SQLException {
     DbCoordinates db = TestPostgres.freshDatabase();
     Migrations.migrate(db);
-    return DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+    return Connections.open(db);
   }
 
   private static long count(Connection c, String sql) throws SQLException {

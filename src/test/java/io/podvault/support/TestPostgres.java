@@ -1,11 +1,15 @@
 package io.podvault.support;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.EmbeddedDatabase;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -51,12 +55,34 @@ public final class TestPostgres {
   }
 
   public static void execute(DbCoordinates db, String sql) {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.jdbcProperties());
+    try (Connection c = Connections.open(db);
          Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (Exception e) {
       throw new IllegalStateException("SQL failed: " + sql, e);
     }
+  }
+
+  /**
+   * Puts {@code lines} before the cluster's own pg_hba.conf rules (the first match wins) until the returned
+   * handle is closed, which restores the file. Tests that need another sign-in method use it.
+   */
+  public static synchronized AutoCloseable hbaRules(List<String> lines) throws Exception {
+    DbCoordinates admin = cluster();
+    Path hbaFile;
+    try (Connection c = Connections.open(admin); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW hba_file")) {
+      rs.next();
+      hbaFile = Path.of(rs.getString(1));
+    }
+    String original = Files.readString(hbaFile);
+    List<String> changed = new ArrayList<>(lines);
+    changed.add(original);
+    Files.write(hbaFile, changed);
+    execute(admin, "SELECT pg_reload_conf()");
+    return () -> {
+      Files.writeString(hbaFile, original);
+      execute(admin, "SELECT pg_reload_conf()");
+    };
   }
 
   /** postgresql://user:pass@host:port/db for the given database. */

@@ -3,6 +3,7 @@ package io.podvault.web;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.podvault.db.Connections;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -12,7 +13,6 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.client.HttpResponse;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -226,7 +226,7 @@ class AuthApiTest {
   }
 
   private static String signingKey() throws Exception {
-    try (var c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties());
+    try (var c = Connections.open(server.db);
          ResultSet rs = c.createStatement().executeQuery("SELECT secret FROM podvault.signing_key")) {
       rs.next();
       return rs.getString(1);

@@ -3,6 +3,7 @@ package io.podvault.web;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.podvault.db.Connections;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
@@ -22,7 +23,6 @@ import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +45,7 @@ class WebSocketHubTest {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     server = result(TestServer.start(vertx));
-    try (Connection c = DriverManager.getConnection(server.db.jdbcUrl(), server.db.jdbcProperties())) {
+    try (Connection c = Connections.open(server.db)) {
       // Large enough that the history table takes several coalescing intervals to dump (about 1 million rows
       // a second on a 2-core machine), so progress within one table can be seen and its rate bounded.
       PinePodsData.fillLarge(c, 20_000, 400_000);
