@@ -6,6 +6,7 @@ import io.podvault.auth.UserStore;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
+import io.podvault.db.DataFolder;
 import io.podvault.db.EmbeddedDatabase;
 import io.podvault.db.Migrations;
 import io.podvault.job.JobVerticle;
@@ -29,30 +30,36 @@ public final class Podvault {
   private static final Logger LOG = LoggerFactory.getLogger(Podvault.class);
 
   private final Vertx vertx;
+  private final DataFolder dataFolder;
   private final EmbeddedDatabase embedded;
   private final DbCoordinates db;
   private final WebVerticle web;
   private final Config config;
 
-  private Podvault(Vertx vertx, Config config, EmbeddedDatabase embedded, DbCoordinates db, WebVerticle web) {
+  private Podvault(Vertx vertx, Config config, DataFolder dataFolder, EmbeddedDatabase embedded, DbCoordinates db,
+                   WebVerticle web) {
     this.vertx = vertx;
     this.config = config;
+    this.dataFolder = dataFolder;
     this.embedded = embedded;
     this.db = db;
     this.web = web;
   }
 
+  /** Takes the data folder first: a folder another podvault holds is refused before anything in it changes. */
   public static Future<Podvault> start(Vertx vertx, Config config) {
-    return vertx.executeBlocking(() -> config.dbUrl() == null
-        ? EmbeddedDatabase.start(config.dataDir(), config.dbPassword(), config.embeddedDbPort())
-        : null)
-      .compose(embedded -> {
-        DbCoordinates db = embedded != null ? embedded.coordinates() : config.externalDatabase();
-        return vertx.executeBlocking(() -> Migrations.migrate(db))
-          .compose(version -> bootstrapAdministrator(vertx, db, config))
-          .compose(v -> deploy(vertx, config, embedded, db))
-          .onFailure(e -> stopQuietly(embedded));
-      });
+    return vertx.executeBlocking(() -> DataFolder.lock(config.dataDir()))
+      .compose(folder -> vertx.executeBlocking(() -> config.dbUrl() == null
+          ? EmbeddedDatabase.start(config.dataDir(), config.dbPassword(), config.embeddedDbPort())
+          : null)
+        .compose(embedded -> {
+          DbCoordinates db = embedded != null ? embedded.coordinates() : config.externalDatabase();
+          return vertx.executeBlocking(() -> Migrations.migrate(db))
+            .compose(version -> bootstrapAdministrator(vertx, db, config))
+            .compose(v -> deploy(vertx, config, folder, embedded, db))
+            .onFailure(e -> stopQuietly(embedded));
+        })
+        .onFailure(e -> closeQuietly(folder)));
   }
 
   private static Future<Void> bootstrapAdministrator(Vertx vertx, DbCoordinates db, Config config) {
@@ -62,13 +69,14 @@ public final class Podvault {
       .eventually(() -> passwords.close().eventually(pool::close));
   }
 
-  private static Future<Podvault> deploy(Vertx vertx, Config config, EmbeddedDatabase embedded, DbCoordinates db) {
+  private static Future<Podvault> deploy(Vertx vertx, Config config, DataFolder folder, EmbeddedDatabase embedded,
+                                        DbCoordinates db) {
     JsonObject verticleConfig = new JsonObject().put("config", config.toJson()).put("db", db.toJson());
     WebVerticle web = new WebVerticle();
     return vertx.deployVerticle(new JobVerticle(),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(verticleConfig))
       .compose(id -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig)))
-      .map(id -> new Podvault(vertx, config, embedded, db, web));
+      .map(id -> new Podvault(vertx, config, folder, embedded, db, web));
   }
 
   public int httpPort() {
@@ -83,13 +91,22 @@ public final class Podvault {
     return db;
   }
 
-  /** Undeploys the verticles, then stops the embedded database. */
+  /** Undeploys the verticles, then stops the embedded database and lets the data folder go. */
   public Future<Void> stop() {
     Future<Void> undeployed = Future.all(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()).mapEmpty();
     return undeployed.eventually(() -> vertx.executeBlocking(() -> {
       stopQuietly(embedded);
+      closeQuietly(dataFolder);
       return null;
     }));
+  }
+
+  private static void closeQuietly(DataFolder folder) {
+    try {
+      folder.close();
+    } catch (Exception e) {
+      LOG.warn("The data folder's lock was not released cleanly (the process's end releases it): {}", e.toString());
+    }
   }
 
   private static void stopQuietly(EmbeddedDatabase embedded) {

@@ -1,16 +1,15 @@
 package io.podvault.db;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.config.SslMode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -21,14 +20,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The default database: a real PostgreSQL whose cluster lives in {@code <data>/postgres} and survives
- * restarts. Its superuser has a real password and every connection, TCP or socket, must give it
- * (scram-sha-256), so the "database password" an administrator types means something.
+ * restarts. Its superuser has a real password from the moment the cluster exists (initdb sets it), and every
+ * connection, TCP or socket, must give it (scram-sha-256), so the "database password" an administrator types
+ * means something. The caller holds the data folder's lock ({@link DataFolder}), so a postmaster found running
+ * on the cluster is an orphan of a killed podvault, never another podvault's database.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
+
+  /**
+   * Whether a commit reported done survives a crash of the machine. The library's defaults ({@code -F}, that is
+   * fsync off, and {@code synchronous_commit=off}) suit throwaway test clusters only; later {@code -c} settings
+   * win over {@code -F}.
+   */
+  public enum Durability {
+    CRASH_SAFE("on"),
+    /** Throwaway test clusters: a crash may lose or corrupt them, which a test does not mind. */
+    TEST_ONLY_NO_FSYNC("off");
+
+    private final String setting;
+
+    Durability(String setting) {
+      this.setting = setting;
+    }
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
   private static final String ROLE = "postgres";
   private static final String DATABASE = "postgres";
+  static final String PASSWORD_FILE = "db-password";
   private static final List<String> SECURED_HBA = List.of(
     "# Written by podvault: every connection must give the role's password.",
     "local all all scram-sha-256",
@@ -43,22 +62,72 @@ public final class EmbeddedDatabase implements AutoCloseable {
     this.coordinates = coordinates;
   }
 
-  /**
-   * Starts (and on first use creates) the cluster under {@code dataDir}. The password is the configured
-   * one, else the one kept with the data, else a new one that is printed once.
-   */
+  /** Starts the cluster with every commit flushed to disk: what podvault itself runs. */
   public static EmbeddedDatabase start(Path dataDir, String configuredPassword, int port) throws IOException, SQLException {
+    return start(dataDir, configuredPassword, port, Durability.CRASH_SAFE);
+  }
+
+  /**
+   * Starts (and on first use creates) the cluster under {@code dataDir}. The password is the configured one,
+   * else the one kept with the data, else a new one that is printed once.
+   */
+  public static EmbeddedDatabase start(Path dataDir, String configuredPassword, int port, Durability durability)
+    throws IOException, SQLException {
     Path clusterDir = dataDir.resolve("postgres");
-    Path passwordFile = dataDir.resolve("db-password");
-    Files.createDirectories(dataDir);
+    Path passwordFile = dataDir.resolve(PASSWORD_FILE);
+    DataFolder.createPrivateDirectories(dataDir);
     stopOrphanedServer(clusterDir);
 
-    boolean secured = Files.exists(passwordFile);
-    String stored = secured ? Files.readString(passwordFile, StandardCharsets.UTF_8).trim() : null;
+    // The library runs initdb exactly when this file is missing.
+    boolean created = Files.exists(clusterDir.resolve("postgresql.conf"));
+    String stored = Files.exists(passwordFile) ? Files.readString(passwordFile, StandardCharsets.UTF_8).trim() : null;
+    if (created && stored == null && configuredPassword == null) {
+      throw new IllegalStateException("the embedded database exists but its password file " + passwordFile
+        + " is missing; set PODVAULT_DB_PASSWORD to the database's password");
+    }
+    boolean generated = !created && configuredPassword == null && stored == null;
     String password = configuredPassword != null ? configuredPassword : stored != null ? stored : generatePassword();
-    // Until the role has a password the cluster must let podvault in without one, exactly once.
-    String connectPassword = secured ? stored : password;
+    // The password the role has now: the kept one, unless the cluster is new or the file is missing.
+    String current = created && stored != null ? stored : password;
+    EmbeddedPostgres.Builder builder = builder(clusterDir, port, durability, current);
+    Path initdbPassword = dataDir.resolve("initdb-password");
+    if (!created) {
+      // Kept before the cluster exists, so a crash between the two never leaves a cluster nobody can open.
+      DataFolder.writeDurably(passwordFile, password + "\n");
+      Files.deleteIfExists(initdbPassword);
+      Files.writeString(DataFolder.createPrivateFile(initdbPassword), password, StandardCharsets.UTF_8);
+      builder.setLocaleConfig("auth", "scram-sha-256").setLocaleConfig("pwfile", initdbPassword.toString());
+    }
+    EmbeddedPostgres postgres;
+    try {
+      postgres = builder.start();
+    } finally {
+      Files.deleteIfExists(initdbPassword);
+    }
+    DbCoordinates coordinates = new DbCoordinates("localhost", postgres.getPort(), DATABASE, ROLE, password,
+      SslMode.DISABLE, null);
+    try {
+      if (!password.equals(current)) {
+        changeRolePassword(coordinates.withPassword(current), password, passwordFile);
+      }
+      if (generated) {
+        printGeneratedPassword(password, passwordFile);
+      }
+    } catch (SQLException | IOException | RuntimeException e) {
+      postgres.close();
+      throw e;
+    }
+    LOG.info("Embedded PostgreSQL is up at {} (cluster {}, fsync {})", coordinates, clusterDir.toAbsolutePath(),
+      durability.setting);
+    return new EmbeddedDatabase(postgres, coordinates);
+  }
 
+  /**
+   * The cluster, set up so that it never accepts a connection without the password: initdb gives the role its
+   * password and scram-sha-256 rules, and podvault's own rules replace them before the server first starts.
+   * The library checks readiness by signing in, with {@code connectPassword}.
+   */
+  private static EmbeddedPostgres.Builder builder(Path clusterDir, int port, Durability durability, String connectPassword) {
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
       .setDataDirectory(clusterDir)
       .setCleanDataDirectory(false)
@@ -66,33 +135,15 @@ public final class EmbeddedDatabase implements AutoCloseable {
       .setPGStartupWait(Duration.ofSeconds(60))
       .setServerConfig("listen_addresses", "localhost")
       .setServerConfig("password_encryption", "scram-sha-256")
+      .setServerConfig("fsync", durability.setting)
+      .setServerConfig("synchronous_commit", durability.setting)
+      .setServerConfig("full_page_writes", durability.setting)
       .setConnectConfig("password", connectPassword)
-      .setDataDirectoryCustomizer(dir -> {
-        if (secured) {
-          writeSecuredHba(dir.toPath());
-        }
-      });
+      .setDataDirectoryCustomizer(dir -> writeSecuredHba(dir.toPath()));
     if (port > 0) {
       builder.setPort(port);
     }
-    EmbeddedPostgres postgres = builder.start();
-    DbCoordinates coordinates = new DbCoordinates("localhost", postgres.getPort(), DATABASE, ROLE, password);
-    try {
-      if (!secured || !password.equals(stored)) {
-        setRolePassword(coordinates.withPassword(connectPassword), password);
-        writePrivate(passwordFile, password);
-        writeSecuredHba(clusterDir);
-        reloadConfiguration(coordinates);
-        if (!secured && configuredPassword == null) {
-          printGeneratedPassword(password, passwordFile);
-        }
-      }
-    } catch (SQLException | IOException | RuntimeException e) {
-      postgres.close();
-      throw e;
-    }
-    LOG.info("Embedded PostgreSQL is up at {} (cluster {})", coordinates, clusterDir.toAbsolutePath());
-    return new EmbeddedDatabase(postgres, coordinates);
+    return builder;
   }
 
   public DbCoordinates coordinates() {
@@ -105,8 +156,24 @@ public final class EmbeddedDatabase implements AutoCloseable {
   }
 
   /**
+   * A configured password that differs from the kept one becomes the role's password, then is kept. (A crash
+   * in the moment between the two leaves the old password in the file, which the next start signs in with and
+   * fails: deleting the file then makes it sign in with PODVAULT_DB_PASSWORD.)
+   */
+  private static void changeRolePassword(DbCoordinates current, String password, Path passwordFile)
+    throws SQLException, IOException {
+    try (Connection c = Connections.open(current)) {
+      // Sends a SCRAM verifier computed here, so the password itself never appears in SQL text or logs.
+      c.unwrap(PGConnection.class).alterUserPassword(ROLE, password.toCharArray(), "scram-sha-256");
+    }
+    DataFolder.writeDurably(passwordFile, password + "\n");
+    LOG.info("The embedded database's password was changed to the configured one");
+  }
+
+  /**
    * A podvault process killed with SIGKILL leaves its postmaster running on the cluster; the next start
-   * would then refuse to use the data folder. Stop that orphan first (only a postmaster of this cluster).
+   * would then refuse to use the data folder. Stop that orphan first (only a postmaster of this cluster). The
+   * data folder's lock makes sure no live podvault owns it.
    */
   private static void stopOrphanedServer(Path clusterDir) {
     Path pidFile = clusterDir.resolve("postmaster.pid");
@@ -127,37 +194,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
   }
 
-  private static void setRolePassword(DbCoordinates admin, String password) throws SQLException {
-    try (Connection c = Connections.open(admin)) {
-      // Sends a SCRAM verifier computed here, so the password itself never appears in SQL text or logs.
-      c.unwrap(PGConnection.class).alterUserPassword(ROLE, password.toCharArray(), "scram-sha-256");
-    }
-  }
-
-  private static void reloadConfiguration(DbCoordinates coordinates) throws SQLException {
-    try (Connection c = Connections.open(coordinates);
-         Statement s = c.createStatement()) {
-      s.execute("SELECT pg_reload_conf()");
-    }
-  }
-
   private static void writeSecuredHba(Path clusterDir) {
     try {
       Files.write(clusterDir.resolve("pg_hba.conf"), SECURED_HBA, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalStateException("cannot write " + clusterDir.resolve("pg_hba.conf") + ": " + e.getMessage(), e);
     }
-  }
-
-  private static void writePrivate(Path file, String content) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, content + "\n", StandardCharsets.UTF_8);
-    try {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException ignored) {
-      // not a POSIX file system: the folder's own permissions protect it
-    }
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static String generatePassword() {

@@ -5,6 +5,7 @@ import static io.podvault.job.Fields.*;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
+import io.podvault.db.DataFolder;
 import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.SchemaSwap;
@@ -59,7 +60,7 @@ public class JobVerticle extends VerticleBase {
     // The web verticle closes a connection idle this long and then cancels its upload; a minute more is the
     // job's own limit, should that word never come.
     uploadStallMillis = (config.httpIdleTimeoutSeconds() + 60) * 1000L;
-    Files.createDirectories(restoreDir);
+    DataFolder.createPrivateDirectories(restoreDir);
     store = new JobStore(db);
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
     ChunkCodec.registerOn(vertx.eventBus());
@@ -113,7 +114,7 @@ public class JobVerticle extends VerticleBase {
     Path file = restoreDir.resolve("restore-" + id + ".sql");
     ArrivingFile input;
     try {
-      Files.createFile(file);
+      DataFolder.createPrivateFile(file);
       input = new ArrivingFile(file, uploadStallMillis);
     } catch (IOException e) {
       RestoreJob.delete(file);

@@ -74,6 +74,10 @@ public final class ChildServer {
     }
   }
 
+  public long pid() {
+    return process.pid();
+  }
+
   /** Signs the administrator in; while a restore swaps the data in, the server says 503 "try again". */
   public String adminToken() throws InterruptedException {
     for (int attempt = 0; ; attempt++) {

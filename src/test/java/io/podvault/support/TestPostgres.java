@@ -30,7 +30,7 @@ public final class TestPostgres {
       try {
         // Removed by this hook, not TempDirs': only once the cluster has stopped.
         Path dir = TempDirs.createKept("podvault-test-pg");
-        cluster = EmbeddedDatabase.start(dir, PASSWORD, 0);
+        cluster = EmbeddedDatabase.start(dir, PASSWORD, 0, EmbeddedDatabase.Durability.TEST_ONLY_NO_FSYNC);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           try {
             cluster.close();
