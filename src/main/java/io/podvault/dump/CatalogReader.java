@@ -1,6 +1,7 @@
 package io.podvault.dump;
 
 import io.podvault.db.Migrations;
+import io.podvault.db.Sql;
 import io.podvault.dump.Catalog.Column;
 import io.podvault.dump.Catalog.Constraint;
 import io.podvault.dump.Catalog.Sequence;

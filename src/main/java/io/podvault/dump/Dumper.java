@@ -2,6 +2,7 @@ package io.podvault.dump;
 
 import io.podvault.db.CopyOutConnection;
 import io.podvault.db.Migrations;
+import io.podvault.db.Sql;
 import io.podvault.dump.Catalog.Table;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

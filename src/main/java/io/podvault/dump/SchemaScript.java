@@ -1,5 +1,6 @@
 package io.podvault.dump;
 
+import io.podvault.db.Sql;
 import io.podvault.dump.Catalog.Column;
 import io.podvault.dump.Catalog.Constraint;
 import io.podvault.dump.Catalog.Sequence;

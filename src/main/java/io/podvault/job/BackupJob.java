@@ -2,6 +2,7 @@ package io.podvault.job;
 
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
+import io.podvault.db.JobLock;
 import io.podvault.db.CopyOutConnection;
 import io.podvault.dump.Dumper;
 import java.sql.Connection;
@@ -49,7 +50,9 @@ final class BackupJob implements Runnable {
     CopyOutConnection rows = null;
     try {
       connection = Connections.open(db, Connections.Kind.SNAPSHOT);
-      JobLock.acquire(connection);
+      if (!JobLock.tryAcquire(connection)) {
+        throw JobException.jobRunning();
+      }
       rows = Connections.copyOut(db);
       progress.begin();
       return new BackupJob(connection, rows, password, progress, stream);

@@ -15,6 +15,12 @@ public class JobException extends Exception {
     this.failure = failure;
   }
 
+  /** Another backup or restore holds the job lock. */
+  public static JobException jobRunning() {
+    return new JobException(JobFailure.JOB_RUNNING,
+      "a backup or restore is already running on this server; wait until it has finished");
+  }
+
   public JobFailure failure() {
     return failure;
   }

@@ -6,6 +6,7 @@ import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.DataFolder;
+import io.podvault.db.JobLock;
 import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.SchemaSwap;
@@ -95,7 +96,7 @@ public class JobVerticle extends VerticleBase {
     try {
       job = BackupJob.open(db, request.getString(DATABASE_PASS), progress, stream);
     } catch (JobException e) {
-      message.fail(e.failure().ordinal(), e.getMessage());
+      message.fail(e.failure().wireCode(), e.getMessage());
       return;
     }
     message.reply(new JsonObject().put(JOB_ID, id.toString()));
@@ -118,7 +119,7 @@ public class JobVerticle extends VerticleBase {
       input = new ArrivingFile(file, uploadStallMillis);
     } catch (IOException e) {
       RestoreJob.delete(file);
-      message.fail(JobFailure.INTERNAL.ordinal(), "the upload could not be stored in the data folder: " + e.getMessage());
+      message.fail(JobFailure.INTERNAL.wireCode(), "the upload could not be stored in the data folder: " + e.getMessage());
       return;
     }
     JobProgress progress = new JobProgress(vertx, store, id, KIND_RESTORE, request.getString(STARTED_BY), "validating");
@@ -127,7 +128,7 @@ public class JobVerticle extends VerticleBase {
       job = RestoreJob.open(vertx, db, file, progress);
     } catch (JobException e) {
       closeQuietly(input);
-      message.fail(e.failure().ordinal(), e.getMessage());
+      message.fail(e.failure().wireCode(), e.getMessage());
       return;
     }
     Upload upload = new Upload(input, new CompletableFuture<>(), new CompletableFuture<>(), new AtomicBoolean());
@@ -136,7 +137,7 @@ public class JobVerticle extends VerticleBase {
     upload.checked().whenComplete((backup, failure) -> {
       // Refused before the upload was complete: the web verticle hears it now, not at the end of the upload.
       if (failure instanceof JobException refused && !upload.awaited().get()) {
-        vertx.eventBus().send(notify, new JsonObject().put(CODE, refused.failure().ordinal()).put(ERROR, refused.getMessage()));
+        vertx.eventBus().send(notify, new JsonObject().put(CODE, refused.failure().wireCode()).put(ERROR, refused.getMessage()));
       }
     });
     message.reply(new JsonObject().put(JOB_ID, id.toString()).put(FILE, file.toString()));
@@ -174,7 +175,7 @@ public class JobVerticle extends VerticleBase {
   private void uploadComplete(Message<JsonObject> message) {
     Upload upload = uploads.get(message.body().getString(JOB_ID));
     if (upload == null) {
-      message.fail(JobFailure.INTERNAL.ordinal(), "the restore of this upload has already ended");
+      message.fail(JobFailure.INTERNAL.wireCode(), "the restore of this upload has already ended");
       return;
     }
     upload.awaited().set(true);
@@ -183,9 +184,9 @@ public class JobVerticle extends VerticleBase {
     upload.checked().whenComplete((backup, failure) -> {
       forget(message.body().getString(JOB_ID));
       if (failure instanceof JobException refused) {
-        message.fail(refused.failure().ordinal(), refused.getMessage());
+        message.fail(refused.failure().wireCode(), refused.getMessage());
       } else if (failure != null) {
-        message.fail(JobFailure.INTERNAL.ordinal(), failure.getMessage());
+        message.fail(JobFailure.INTERNAL.wireCode(), failure.getMessage());
       } else {
         message.reply(new JsonObject().put(JOB_ID, message.body().getString(JOB_ID)));
       }
@@ -249,17 +250,21 @@ public class JobVerticle extends VerticleBase {
   private void cleanUpAfterStoppedJobs() throws SQLException, IOException {
     // Holding the job lock while cleaning keeps a job of another process from starting meanwhile.
     try (Connection c = Connections.open(db)) {
-      try {
-        JobLock.acquire(c);
-      } catch (JobException running) {
+      if (!JobLock.tryAcquire(c)) {
         return;
       }
+      // A restore whose swap committed recorded its success in the swap itself: only jobs that never got
+      // that far are still "running" here, and their data was left as it was.
       int abandoned = store.failAbandoned(c);
       if (abandoned > 0) {
         LOG.warn("Marked {} job(s) left running by a stopped server as failed", abandoned);
       }
-      ShadowLoader.drop(c);
-      SchemaSwap.dropReplaced(c);
+      try {
+        ShadowLoader.dropLeftovers(c);
+        SchemaSwap.dropReplaced(c);
+      } catch (SQLException e) {
+        LOG.warn("A schema left by an earlier restore was kept: {}", e.getMessage());
+      }
       try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(restoreDir)) {
         for (Path leftover : leftovers) {
           Files.deleteIfExists(leftover);

@@ -3,6 +3,7 @@ package io.podvault.job;
 import io.podvault.auth.TokenService;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
+import io.podvault.db.JobLock;
 import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.BackupValidator;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One restore: holds the job lock on a connection of its own for its whole life, validates the stored
- * upload, loads it into the shadow schema, swaps it in and signs everyone out. The upload is deleted and
- * the lock released whatever happens; a failure before the swap leaves the live data as it was.
+ * upload, loads it into its own shadow schema, swaps it in on the lock's connection (which records the job as
+ * succeeded in the same transaction) and signs everyone out. The upload is deleted and the lock released
+ * whatever happens; a failure before the swap leaves the live data as it was.
  */
 final class RestoreJob {
 
@@ -33,7 +35,7 @@ final class RestoreJob {
   private final Path file;
   private final JobProgress progress;
   private final Connection lock;
-  private volatile ShadowLoader loader;
+  private ShadowLoader loader;
 
   private RestoreJob(Vertx vertx, DbCoordinates db, Path file, JobProgress progress, Connection lock) {
     this.vertx = vertx;
@@ -48,7 +50,9 @@ final class RestoreJob {
     Connection lock = null;
     try {
       lock = Connections.open(db);
-      JobLock.acquire(lock);
+      if (!JobLock.tryAcquire(lock)) {
+        throw JobException.jobRunning();
+      }
       progress.begin();
       return new RestoreJob(vertx, db, file, progress, lock);
     } catch (JobException e) {
@@ -89,12 +93,13 @@ final class RestoreJob {
    */
   void run(Validated backup) {
     try {
-      loader = new ShadowLoader(db, file, backup, new Listener());
-      loader.load();
-      progress.phase("swapping", 0, 0);
-      try (Connection c = Connections.open(db)) {
-        SchemaSwap.swap(c, ShadowLoader.SHADOW_SCHEMA, TokenService.newSecret());
+      ShadowLoader shadow = new ShadowLoader(db, progress.id(), file, backup, new Listener());
+      synchronized (this) {
+        loader = shadow;
       }
+      shadow.load();
+      progress.phase("swapping", 0, 0);
+      SchemaSwap.swap(lock, shadow.schema(), TokenService.newSecret(), progress.id());
       LOG.info("Restore {} replaced the data from a backup of {} (schema version {})", progress.id(),
         backup.header().createdAt(), backup.header().schemaVersion());
     } catch (Exception e) {
@@ -106,20 +111,24 @@ final class RestoreJob {
     progress.succeed();
     vertx.eventBus().publish(Addresses.SIGNOUT, new JsonObject()
       .put(Fields.TYPE, "signout").put(Fields.REASON, "restore").put(Fields.JOB_ID, progress.id().toString()));
-    try (Connection c = Connections.open(db)) {
-      SchemaSwap.dropReplaced(c);
+    try {
+      SchemaSwap.dropReplaced(lock);
     } catch (SQLException e) {
-      LOG.warn("Could not drop the data a restore replaced (the next start will): {}", e.getMessage());
+      LOG.warn("Could not drop the data a restore replaced (the next start tries again): {}", e.getMessage());
     }
     release();
   }
 
-  /** Stops the job from another thread (server stopping). */
+  /** Stops the job from another thread (server stopping): closing the lock's connection also stops a swap. */
   void abort() {
-    ShadowLoader running = loader;
+    ShadowLoader running;
+    synchronized (this) {
+      running = loader;
+    }
     if (running != null) {
       running.abort();
     }
+    close(lock);
   }
 
   private void finish(String error) {
@@ -133,8 +142,15 @@ final class RestoreJob {
   }
 
   private void dropShadow() {
+    ShadowLoader shadow;
+    synchronized (this) {
+      shadow = loader;
+    }
+    if (shadow == null) {
+      return;
+    }
     try (Connection c = Connections.open(db)) {
-      ShadowLoader.drop(c);
+      shadow.drop(c);
     } catch (SQLException e) {
       LOG.warn("Could not drop the shadow schema of a failed restore (the next start will): {}", e.getMessage());
     }

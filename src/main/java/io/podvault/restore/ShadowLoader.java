@@ -3,9 +3,10 @@ package io.podvault.restore;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
+import io.podvault.db.SchemaDrop;
+import io.podvault.db.Sql;
 import io.podvault.dump.Catalog;
 import io.podvault.dump.CatalogReader;
-import io.podvault.dump.Sql;
 import io.podvault.restore.BackupValidator.RowRange;
 import io.podvault.restore.BackupValidator.SequenceValue;
 import io.podvault.restore.BackupValidator.Validated;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.flywaydb.core.api.MigrationVersion;
 import org.postgresql.PGConnection;
@@ -37,7 +39,8 @@ import org.postgresql.copy.CopyIn;
  */
 public final class ShadowLoader {
 
-  public static final String SHADOW_SCHEMA = "podvault_restore";
+  /** Each restore loads into a schema of its own, so no process can ever swap in another job's rows. */
+  private static final String SCHEMA_PREFIX = "podvault_restore_";
 
   /** What the loader reports; called from its worker threads. */
   public interface Listener {
@@ -56,6 +59,7 @@ public final class ShadowLoader {
   private static final int PARALLEL = 2;
 
   private final DbCoordinates db;
+  private final String schema;
   private final Path file;
   private final Validated backup;
   private final Listener listener;
@@ -64,11 +68,21 @@ public final class ShadowLoader {
   /** Set once every table is in: key and index builds then report as steps of the indexing phase. */
   private volatile boolean indexing;
 
-  public ShadowLoader(DbCoordinates db, Path file, Validated backup, Listener listener) {
+  public ShadowLoader(DbCoordinates db, UUID job, Path file, Validated backup, Listener listener) {
     this.db = db;
+    this.schema = schemaOf(job);
     this.file = file;
     this.backup = backup;
     this.listener = listener;
+  }
+
+  /** The shadow schema of a restore job. */
+  public static String schemaOf(UUID job) {
+    return SCHEMA_PREFIX + job.toString().replace("-", "");
+  }
+
+  public String schema() {
+    return schema;
   }
 
   /** Loads everything into the shadow schema; afterwards it holds the backup at the current schema version. */
@@ -76,10 +90,10 @@ public final class ShadowLoader {
     try (Connection c = connect()) {
       drop(c);
     }
-    Migrations.migrateAppSchema(db, SHADOW_SCHEMA, MigrationVersion.fromVersion(backup.header().schemaVersion()));
+    Migrations.migrateAppSchema(db, schema, MigrationVersion.fromVersion(backup.header().schemaVersion()));
     List<Rebuild> rebuild;
     try (Connection c = connect()) {
-      shadow = new CatalogReader(c, SHADOW_SCHEMA).read();
+      shadow = new CatalogReader(c, schema).read();
       rebuild = dropConstraintsAndIndexes(c);
     }
     loadAndIndex(rebuild.stream().filter(r -> r.foreignKey() == null).toList());
@@ -87,7 +101,7 @@ public final class ShadowLoader {
     setSequences();
     if (!backup.header().schemaVersion().equals(Migrations.currentVersion(db))) {
       listener.phase("migrating", 1, 0);
-      Migrations.migrateAppSchema(db, SHADOW_SCHEMA, MigrationVersion.LATEST);
+      Migrations.migrateAppSchema(db, schema, MigrationVersion.LATEST);
     }
   }
 
@@ -102,10 +116,24 @@ public final class ShadowLoader {
     }
   }
 
-  /** Removes a shadow schema left by a failed or interrupted restore. */
-  public static void drop(Connection c) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA IF EXISTS " + SHADOW_SCHEMA + " CASCADE");
+  /** Removes this restore's shadow schema, after a failure. */
+  public void drop(Connection c) throws SQLException {
+    SchemaDrop.dropIfExists(c, schema);
+  }
+
+  /** Removes the shadow schemas of restores that a stopped server left; call only under the job lock. */
+  public static void dropLeftovers(Connection c) throws SQLException {
+    List<String> leftovers = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, ?)")) {
+      ps.setString(1, SCHEMA_PREFIX);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          leftovers.add(rs.getString(1));
+        }
+      }
+    }
+    for (String leftover : leftovers) {
+      SchemaDrop.dropIfExists(c, leftover);
     }
   }
 
@@ -124,17 +152,17 @@ public final class ShadowLoader {
       // Foreign keys come last in the list and must go first.
       for (int i = keys.size() - 1; i >= 0; i--) {
         Catalog.Constraint constraint = keys.get(i);
-        s.execute("ALTER TABLE " + Sql.qualified(SHADOW_SCHEMA, constraint.table())
+        s.execute("ALTER TABLE " + Sql.qualified(schema, constraint.table())
           + " DROP CONSTRAINT " + Sql.ident(constraint.name()));
       }
       for (Catalog.Index index : shadow.indexes()) {
-        s.execute("DROP INDEX " + Sql.qualified(SHADOW_SCHEMA, index.name()));
+        s.execute("DROP INDEX " + Sql.qualified(schema, index.name()));
       }
     }
     c.commit();
     for (Catalog.Constraint constraint : keys) {
       rebuild.add(new Rebuild(constraint.table(), "f".equals(constraint.kind()) ? constraint.name() : null,
-        "ALTER TABLE ONLY " + Sql.qualified(SHADOW_SCHEMA, constraint.table()) + " ADD CONSTRAINT "
+        "ALTER TABLE ONLY " + Sql.qualified(schema, constraint.table()) + " ADD CONSTRAINT "
           + Sql.ident(constraint.name()) + " " + constraint.definition()));
     }
     int foreignKeysAt = (int) rebuild.stream().filter(r -> r.foreignKey() == null).count();
@@ -210,7 +238,7 @@ public final class ShadowLoader {
       .<ParallelSteps.Step>map(table -> c -> {
         for (Rebuild foreignKey : table.getValue()) {
           build(c, new Rebuild(foreignKey.table(), foreignKey.foreignKey(), "ALTER TABLE ONLY "
-            + Sql.qualified(SHADOW_SCHEMA, foreignKey.table()) + " VALIDATE CONSTRAINT " + Sql.ident(foreignKey.foreignKey())), true);
+            + Sql.qualified(schema, foreignKey.table()) + " VALIDATE CONSTRAINT " + Sql.ident(foreignKey.foreignKey())), true);
         }
         return List.of();
       })
@@ -221,7 +249,7 @@ public final class ShadowLoader {
   /** One table's rows, straight from the file into COPY, in its own transaction with FREEZE. */
   private void copyTable(Connection c, Catalog.Table table, RowRange range) throws SQLException, IOException {
     listener.tableStarted(table.name(), range.rows());
-    String name = Sql.qualified(SHADOW_SCHEMA, table.name());
+    String name = Sql.qualified(schema, table.name());
     String columns = String.join(", ", table.copyColumns().stream().map(col -> Sql.ident(col.name())).toList());
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
@@ -292,7 +320,7 @@ public final class ShadowLoader {
   private void setSequences() throws SQLException {
     try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
       for (Map.Entry<String, SequenceValue> entry : backup.sequences().entrySet()) {
-        ps.setString(1, Sql.qualified(SHADOW_SCHEMA, entry.getKey()));
+        ps.setString(1, Sql.qualified(schema, entry.getKey()));
         ps.setLong(2, entry.getValue().value());
         ps.setBoolean(3, entry.getValue().isCalled());
         ps.execute();

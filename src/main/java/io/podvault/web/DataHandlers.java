@@ -109,7 +109,7 @@ final class DataHandlers {
   /** The HTTP error for a job request the job verticle refused. */
   static ApiException jobError(Throwable e) {
     if (e instanceof ReplyException reply && reply.failureCode() >= 0) {
-      JobFailure failure = JobFailure.fromCode(reply.failureCode());
+      JobFailure failure = JobFailure.fromWireCode(reply.failureCode());
       return new ApiException(failure.httpStatus(), failure.code(), reply.getMessage());
     }
     return new ApiException(503, "job_service_unavailable", "the job service did not answer: " + e.getMessage());

@@ -34,7 +34,7 @@ final class DownloadRelay {
       clientGone = true;
       Message<Buffer> waiting;
       while ((waiting = waitingForDrain.poll()) != null) {
-        waiting.fail(JobFailure.CLIENT_GONE.ordinal(), "the client closed the connection");
+        waiting.fail(JobFailure.CLIENT_GONE.wireCode(), "the client closed the connection");
       }
     });
     response.drainHandler(v -> {
@@ -73,7 +73,7 @@ final class DownloadRelay {
   private void handle(Message<Buffer> message) {
     String part = message.headers().get(STREAM_PART);
     if (clientGone) {
-      message.fail(JobFailure.CLIENT_GONE.ordinal(), "the client closed the connection");
+      message.fail(JobFailure.CLIENT_GONE.wireCode(), "the client closed the connection");
       close();
       return;
     }

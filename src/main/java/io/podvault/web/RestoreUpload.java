@@ -122,7 +122,7 @@ final class RestoreUpload {
 
     void start() {
       refusals = vertx.eventBus().consumer(notifyAddress, message -> refused(
-        JobFailure.fromCode(message.body().getInteger(CODE)), message.body().getString(ERROR)));
+        JobFailure.fromWireCode(message.body().getInteger(CODE)), message.body().getString(ERROR)));
       ctx.response().closeHandler(v -> fail(clientGone()));
       if (ctx.response().closed()) {
         // Gone while the job was starting: the close handler came too late to hear it.

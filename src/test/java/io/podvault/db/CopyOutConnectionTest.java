@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.podvault.config.DbCoordinates;
-import io.podvault.dump.Sql;
 import io.podvault.support.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

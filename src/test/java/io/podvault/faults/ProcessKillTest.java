@@ -154,7 +154,7 @@ class ProcessKillTest {
     Map<String, String> before = checksums(db);
 
     upload(child, file, db.password());
-    waitForBackend(db, "COPY \"podvault_restore\".");
+    waitForBackend(db, "COPY \"podvault_restore_");
     child.kill();
     child = startChild(dataDir, env);
     assertRecovered(child, db, before, dataDir, file, db.password());
@@ -195,7 +195,7 @@ class ProcessKillTest {
     Map<String, String> before = checksums(db);
 
     upload(child, file, password);
-    waitForBackend(db, "COPY \"podvault_restore\".");
+    waitForBackend(db, "COPY \"podvault_restore_");
     child.kill();
     assertThat(Files.exists(dataDir.resolve("postgres/postmaster.pid"))).as("PostgreSQL outlived its parent").isTrue();
     try (Connection stillUp = connect(db)) {

@@ -108,7 +108,7 @@ class RestoreFaultsTest {
     Map<String, String> before = checksums();
     var upload = server.uploadRestore(admin, backup, DB_PASSWORD);
     try (Connection c = connect(server.db)) {
-      terminate(c, backendRunning(c, "COPY \"podvault_restore\"."));
+      terminate(c, backendRunning(c, "COPY \"podvault_restore_"));
     }
     HttpResponse<Buffer> accepted = result(upload);
     assertThat(accepted.statusCode()).isEqualTo(202);

@@ -1,4 +1,4 @@
-package io.podvault.dump;
+package io.podvault.db;
 
 /** Quoting of catalog names and text for the SQL podvault writes. */
 public final class Sql {
