@@ -143,6 +143,8 @@
     const form = el('restore-form');
     const fileInput = el('restore-file');
     const password = el('restore-password');
+    const serverPasswordField = el('restore-server-password-field');
+    const serverPassword = el('restore-server-password');
     const button = el('restore-button');
     const error = el('restore-error');
     const status = el('restore-status');
@@ -170,18 +172,28 @@
         password.focus();
         return;
       }
+      if (!serverPasswordField.hidden && !serverPassword.value) {
+        podvault.showError(error, 'Enter this server’s database password.');
+        serverPassword.focus();
+        return;
+      }
       el('confirm-file').textContent = file.name;
       el('confirm-size').textContent = podvault.bytes(file.size);
       dialog.showModal();
     });
 
+    // Another password may be this server's own: the second one is asked for again only if the server says so.
+    password.addEventListener('input', () => {
+      serverPasswordField.hidden = true;
+      serverPassword.value = '';
+    });
     el('confirm-cancel').addEventListener('click', () => {
       dialog.close();
       button.focus();
     });
     el('confirm-restore').addEventListener('click', () => {
       dialog.close();
-      send(fileInput.files[0], password.value);
+      send(fileInput.files[0], password.value, serverPasswordField.hidden ? '' : serverPassword.value);
     });
     el('upload-cancel').addEventListener('click', () => {
       if (upload) {
@@ -194,7 +206,7 @@
       }
     });
 
-    function send(file, databasePass) {
+    function send(file, databasePass, serverDatabasePass) {
       const xhr = new XMLHttpRequest();
       upload = xhr;
       uploading(true, file);
@@ -214,7 +226,11 @@
         status.textContent = 'The upload was cancelled; nothing was changed.';
       });
       const data = new FormData();
+      // The passwords go before the file, so a refusal comes before the file is sent.
       data.append('database_pass', databasePass);
+      if (serverDatabasePass) {
+        data.append('server_database_pass', serverDatabasePass);
+      }
       data.append('backup_file', file, file.name);
       xhr.open('POST', '/api/data/restore_server');
       xhr.setRequestHeader('Authorization', 'Bearer ' + podvault.token());
@@ -231,6 +247,7 @@
       finished();
       if (xhr.status === 202) {
         form.reset();
+        serverPasswordField.hidden = true;
         // The live view at the top of the page is where the restore can now be followed.
         window.scrollTo({ top: 0, behavior: 'smooth' });
         status.textContent = 'The restore has started. Everyone, you included, will be signed out when it finishes.';
@@ -244,6 +261,14 @@
       }
       if (xhr.status === 401) {
         podvault.signOut('Your session has ended; please sign in again.');
+        return;
+      }
+      if (body && body.code === 'server_database_pass_required') {
+        // Asked for only now: most restores are of this server's own backups.
+        serverPasswordField.hidden = false;
+        failed('The password you entered is not this server’s database password. If the backup comes from another '
+          + 'server, also enter this server’s database password below; otherwise check the password.');
+        serverPassword.focus();
         return;
       }
       failed((body && body.error) || 'The server answered ' + xhr.status + ' without saying why.');

@@ -2,7 +2,6 @@ package io.podvault.web;
 
 import static io.podvault.job.Fields.*;
 
-import io.podvault.auth.AttemptLimiter;
 import io.podvault.auth.Principal;
 import io.podvault.job.Addresses;
 import io.podvault.job.JobFailure;
@@ -20,8 +19,6 @@ import java.util.UUID;
 final class DataHandlers {
 
   static final String BACKUP_FILE_NAME = "server_backup.sql";
-  private static final int MAX_PASSWORD_FAILURES = 10;
-  private static final long PASSWORD_WINDOW_MILLIS = 15 * 60 * 1000L;
   /** Checking the password and taking the lock can wait on a busy database, never on the dump itself. */
   private static final long START_TIMEOUT_MILLIS = 60_000;
   private static final String FIND_JOB =
@@ -32,11 +29,12 @@ final class DataHandlers {
 
   private final Vertx vertx;
   private final Pool pool;
-  private final AttemptLimiter passwordFailures = new AttemptLimiter(MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MILLIS);
+  private final DatabasePasswordFailures passwordFailures;
 
-  DataHandlers(Vertx vertx, Pool pool) {
+  DataHandlers(Vertx vertx, Pool pool, DatabasePasswordFailures passwordFailures) {
     this.vertx = vertx;
     this.pool = pool;
+    this.passwordFailures = passwordFailures;
   }
 
   /** PinePods' unauthenticated probe. */
@@ -52,12 +50,7 @@ final class DataHandlers {
     String password = Requests.isForm(ctx)
       ? Requests.requiredString(new JsonObject().put(DATABASE_PASS, ctx.request().getFormAttribute(DATABASE_PASS)), DATABASE_PASS, 1024)
       : Requests.requiredString(Requests.jsonBody(ctx), DATABASE_PASS, 1024);
-    String limitKey = Integer.toString(caller.userId());
-    long wait = passwordFailures.retryAfterSeconds(limitKey, System.currentTimeMillis());
-    if (wait > 0) {
-      ctx.response().putHeader("Retry-After", Long.toString(wait));
-      throw new ApiException(429, "rate_limited", "too many wrong database passwords; try again in " + wait + " seconds");
-    }
+    passwordFailures.requireAllowed(ctx);
     DownloadRelay relay = new DownloadRelay(vertx, ctx.response(), BACKUP_FILE_NAME);
     JsonObject request = new JsonObject()
       .put(DATABASE_PASS, password)
@@ -71,7 +64,7 @@ final class DataHandlers {
         relay.close();
         ApiException error = jobError(e);
         if ("wrong_database_password".equals(error.code())) {
-          passwordFailures.recordFailure(limitKey, System.currentTimeMillis());
+          passwordFailures.record(ctx);
         }
         ctx.fail(error);
       });

@@ -2,6 +2,7 @@ package io.podvault.web;
 
 import static io.podvault.job.Fields.*;
 
+import io.podvault.config.DbCoordinates;
 import io.podvault.job.Addresses;
 import io.podvault.job.JobFailure;
 import io.vertx.core.Vertx;
@@ -25,10 +26,16 @@ import java.util.UUID;
  * as it arrives, told how far it is stored; the answer is 202 once the whole file has passed, or the
  * refusal, sent as soon as it is known. Too large (413), a full disk (507), a malformed body or a client
  * that leaves all cancel the job, which deletes the file before the answer goes out.
+ *
+ * <p>Every restore proves knowledge of this server's database password, a second factor against a stolen
+ * administrator token: {@code database_pass} (which must open the backup's seal) when it is this server's,
+ * else {@code server_database_pass}. Password fields sent before the file are checked before the file is
+ * read; otherwise at the end of the body.
  */
 final class RestoreUpload {
 
   static final String FILE_FIELD = "backup_file";
+  static final String SERVER_PASSWORD_FIELD = "server_database_pass";
   private static final int MAX_PASSWORD_CHARS = 1024;
   /** The job hears how much is stored every this many bytes: often enough to keep it busy, rarely enough to cost nothing. */
   private static final long NOTICE_BYTES = 1024 * 1024;
@@ -40,10 +47,14 @@ final class RestoreUpload {
 
   private final Vertx vertx;
   private final long maxBytes;
+  private final DbCoordinates db;
+  private final DatabasePasswordFailures passwordFailures;
 
-  RestoreUpload(Vertx vertx, long maxBytes) {
+  RestoreUpload(Vertx vertx, long maxBytes, DbCoordinates db, DatabasePasswordFailures passwordFailures) {
     this.vertx = vertx;
     this.maxBytes = maxBytes;
+    this.db = db;
+    this.passwordFailures = passwordFailures;
   }
 
   void handle(RoutingContext ctx) {
@@ -61,6 +72,7 @@ final class RestoreUpload {
       && Long.parseLong(length) > maxBytes) {
       throw tooLarge();
     }
+    passwordFailures.requireAllowed(ctx);
     String notify = "restore.upload." + UUID.randomUUID();
     JsonObject begin = new JsonObject()
       .put(STARTED_BY, Authenticator.principal(ctx).username())
@@ -78,7 +90,7 @@ final class RestoreUpload {
   /** One request's upload; runs on the request's event loop only. */
   private final class Receipt implements MultipartParser.Parts {
 
-    private enum Part { FILE, PASSWORD, IGNORED }
+    private enum Part { FILE, PASSWORD, SERVER_PASSWORD, IGNORED }
 
     /** A write to the file, and where the upload ends once it is done. */
     private static final class Write {
@@ -103,6 +115,10 @@ final class RestoreUpload {
     private boolean fileSeen;
     private Buffer passwordBytes;
     private String password;
+    private Buffer serverPasswordBytes;
+    private String serverPassword;
+    /** Set once this server's database password has been proved. */
+    private boolean serverPasswordProved;
     private long received;
     private final ArrayDeque<Write> inFlight = new ArrayDeque<>();
     private Buffer batch = Buffer.buffer(WRITE_BYTES + 64 * 1024);
@@ -179,12 +195,22 @@ final class RestoreUpload {
         }
         fileSeen = true;
         part = Part.FILE;
+        if (password != null && !password.isEmpty()) {
+          // The password fields came first, as the Settings page sends them: none follows the file.
+          proveServerPassword();
+        }
       } else if (DATABASE_PASS.equals(name)) {
         if (passwordBytes != null) {
           throw ApiException.badRequest("send the field 'database_pass' once");
         }
         passwordBytes = Buffer.buffer();
         part = Part.PASSWORD;
+      } else if (SERVER_PASSWORD_FIELD.equals(name)) {
+        if (serverPasswordBytes != null) {
+          throw ApiException.badRequest("send the field '" + SERVER_PASSWORD_FIELD + "' once");
+        }
+        serverPasswordBytes = Buffer.buffer();
+        part = Part.SERVER_PASSWORD;
       } else {
         part = Part.IGNORED;
       }
@@ -194,12 +220,8 @@ final class RestoreUpload {
     public void data(Buffer bytes) {
       switch (part) {
         case FILE -> write(bytes);
-        case PASSWORD -> {
-          if (passwordBytes.length() + bytes.length() > MAX_PASSWORD_CHARS * 4) {
-            throw tooLongPassword();
-          }
-          passwordBytes.appendBuffer(bytes);
-        }
+        case PASSWORD -> append(passwordBytes, bytes, DATABASE_PASS);
+        case SERVER_PASSWORD -> append(serverPasswordBytes, bytes, SERVER_PASSWORD_FIELD);
         case IGNORED -> { }
       }
     }
@@ -209,11 +231,11 @@ final class RestoreUpload {
       if (part == Part.FILE) {
         flush();
       }
+      if (part == Part.SERVER_PASSWORD) {
+        serverPassword = text(serverPasswordBytes, SERVER_PASSWORD_FIELD);
+      }
       if (part == Part.PASSWORD) {
-        password = passwordBytes.toString(StandardCharsets.UTF_8);
-        if (password.length() > MAX_PASSWORD_CHARS) {
-          throw tooLongPassword();
-        }
+        password = text(passwordBytes, DATABASE_PASS);
         if (!password.isEmpty()) {
           // Known before the file is complete: the slow key derivation can start beside the check.
           vertx.eventBus().send(Addresses.RESTORE_STORED, new JsonObject().put(JOB_ID, jobId).put(BYTES, stored)
@@ -223,8 +245,47 @@ final class RestoreUpload {
       part = null;
     }
 
-    private ApiException tooLongPassword() {
-      return ApiException.badRequest("the field 'database_pass' is longer than " + MAX_PASSWORD_CHARS + " characters");
+    private void append(Buffer field, Buffer bytes, String name) {
+      if (field.length() + bytes.length() > MAX_PASSWORD_CHARS * 4) {
+        throw tooLongPassword(name);
+      }
+      field.appendBuffer(bytes);
+    }
+
+    private String text(Buffer field, String name) {
+      String text = field.toString(StandardCharsets.UTF_8);
+      if (text.length() > MAX_PASSWORD_CHARS) {
+        throw tooLongPassword(name);
+      }
+      return text;
+    }
+
+    private ApiException tooLongPassword(String name) {
+      return ApiException.badRequest("the field '" + name + "' is longer than " + MAX_PASSWORD_CHARS + " characters");
+    }
+
+    /**
+     * Refuses the restore unless the request proves this server's database password: {@code database_pass} when
+     * it is this server's (it must also open the seal, which the job checks), else {@code server_database_pass}.
+     * A failed proof counts against the caller like a wrong password for a backup.
+     */
+    private void proveServerPassword() {
+      if (serverPasswordProved || db.passwordMatches(password)) {
+        serverPasswordProved = true;
+        return;
+      }
+      if (serverPassword == null || serverPassword.isEmpty()) {
+        passwordFailures.record(ctx);
+        throw new ApiException(JobFailure.SERVER_PASSWORD_REQUIRED.httpStatus(), JobFailure.SERVER_PASSWORD_REQUIRED.code(),
+          "the password entered is not this server's database password; if the backup comes from another server, also "
+            + "enter this server's database password (field '" + SERVER_PASSWORD_FIELD + "'), otherwise check the password");
+      }
+      if (!db.passwordMatches(serverPassword)) {
+        passwordFailures.record(ctx);
+        throw new ApiException(JobFailure.WRONG_DATABASE_PASSWORD.httpStatus(), JobFailure.WRONG_DATABASE_PASSWORD.code(),
+          "the field '" + SERVER_PASSWORD_FIELD + "' is not this server's database password");
+      }
+      serverPasswordProved = true;
     }
 
     /** Collects the file's bytes into larger writes: one per network chunk would cost a disk task each. */
@@ -281,6 +342,12 @@ final class RestoreUpload {
       if (password == null || password.isEmpty()) {
         fail(ApiException.badRequest(
           "the field 'database_pass' is missing: enter the database password used when the backup was made"));
+        return;
+      }
+      try {
+        proveServerPassword();
+      } catch (ApiException refused) {
+        fail(refused);
         return;
       }
       finished = true;

@@ -54,7 +54,7 @@ public class WebVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS, message -> swapping =
       Fields.STATE_RUNNING.equals(message.body().getString(Fields.STATE))
         && "swapping".equals(message.body().getString(Fields.PHASE)));
-    Router router = routes(config);
+    Router router = routes(config, db);
     return tokens.load()
       .compose(v -> vertx.createHttpServer(new HttpServerOptions()
           .setIdleTimeout(config.httpIdleTimeoutSeconds())
@@ -77,15 +77,16 @@ public class WebVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private Router routes(Config config) {
+  private Router routes(Config config, DbCoordinates db) {
     UserStore users = new UserStore(pool);
     ApiKeyStore apiKeys = new ApiKeyStore(pool);
     AuthHandlers auth = new AuthHandlers(users, passwords, tokens);
     UserHandlers admin = new UserHandlers(users, passwords);
     KeyHandlers keys = new KeyHandlers(apiKeys);
-    DataHandlers data = new DataHandlers(vertx, pool);
+    DatabasePasswordFailures passwordFailures = new DatabasePasswordFailures();
+    DataHandlers data = new DataHandlers(vertx, pool, passwordFailures);
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    RestoreUpload restore = new RestoreUpload(vertx, config.maxUploadBytes());
+    RestoreUpload restore = new RestoreUpload(vertx, config.maxUploadBytes(), db, passwordFailures);
 
     WebSocketHub hub = new WebSocketHub(vertx, tokens, pool);
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.podvault.db.Connections;
 import io.podvault.support.PinePodsData;
+import io.podvault.support.Sealing;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
@@ -170,8 +171,16 @@ class BackupRestoreE2ETest {
 
       chooseAndConfirm(a, backup, "not-the-database-password");
       a.waitUntil(Duration.ofMinutes(2), ExpectedConditions.visibilityOfElementLocated(By.id("restore-error")));
-      assertThat(a.text("restore-error"))
-        .isEqualTo("The password does not match the one used when this backup was made.");
+      assertThat(a.text("restore-error")).startsWith("The password you entered is not this server’s database password.");
+      assertThat(a.find("restore-server-password").isDisplayed()).as("this server's password is asked for now").isTrue();
+      Path foreign = Sealing.resealed(backup, backup.resolveSibling("server_backup_elsewhere.sql"), "another server's password");
+      chooseAndConfirm(a, foreign, "another server's password");
+      a.waitUntil(Duration.ofMinutes(2), ExpectedConditions.visibilityOfElementLocated(By.id("restore-server-password")));
+      a.find("restore-server-password").sendKeys("a wrong guess");
+      a.find("restore-button").click();
+      a.find("confirm-restore").click();
+      a.waitUntil(Duration.ofMinutes(2), ExpectedConditions.textToBe(By.id("restore-error"),
+        "The field 'server_database_pass' is not this server's database password."));
 
       chooseAndConfirm(a, backup, DB_PASSWORD);
       String banner = "A restore started by " + TestServer.ADMIN + " is under way; everyone will be signed out when it finishes.";
@@ -208,12 +217,13 @@ class BackupRestoreE2ETest {
   }
 
   private static void chooseAndConfirm(Browser a, Path file, String password) {
+    a.find("restore-file").clear();
     a.find("restore-file").sendKeys(file.toString());
     a.find("restore-password").clear();
     a.find("restore-password").sendKeys(password);
     a.find("restore-button").click();
     a.waitUntil(Duration.ofSeconds(10), ExpectedConditions.visibilityOfElementLocated(By.id("restore-confirm")));
-    assertThat(a.text("confirm-file")).isEqualTo("server_backup.sql");
+    assertThat(a.text("confirm-file")).isEqualTo(file.getFileName().toString());
     assertThat(a.text("confirm-size")).matches("[0-9.]+ (KB|MB|GB)");
     a.find("confirm-restore").click();
   }

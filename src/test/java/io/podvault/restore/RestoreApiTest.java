@@ -6,9 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
-import io.podvault.dump.BackupFormat;
-import io.podvault.dump.Seal;
 import io.podvault.support.PinePodsData;
+import io.podvault.support.Sealing;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
@@ -176,28 +175,120 @@ class RestoreApiTest {
     assertThat(extraError).contains("damaged at byte");
   }
 
-  @Test
-  @DisplayName("the wrong password gets 403 and says it is not the one the backup was made with")
-  void wrongPassword() throws Exception {
-    String error = TestServer.error(refused(backup, "not-the-backup-password", 403));
-    assertThat(error).isEqualTo("the password does not match the one used when this backup was made");
+  private static int administrators;
+
+  /** A new administrator: wrong database passwords count per caller, and these tests send several. */
+  private String freshAdmin() {
+    String name = "restorer-" + ++administrators;
+    return result(server.userToken(admin(), name, name + "-password", true));
+  }
+
+  private HttpResponse<Buffer> upload(String token, io.vertx.ext.web.multipart.MultipartForm form) {
+    return result(server.client.post("/api/data/restore_server").bearerTokenAuthentication(token).sendMultipartForm(form));
+  }
+
+  private static io.vertx.ext.web.multipart.MultipartForm form() {
+    return io.vertx.ext.web.multipart.MultipartForm.create();
+  }
+
+  /** The backup sealed again with {@code password}, as another server with that database password would have. */
+  private Path sealedWith(String password) throws Exception {
+    return Sealing.resealed(backup, dir.resolve("sealed-elsewhere.sql"), password);
   }
 
   @Test
-  @DisplayName("the password may come after the file: a wrong one still gets 403; sent twice, 400; nothing changes")
-  void passwordAfterTheFile() throws Exception {
+  @DisplayName("a password that is not this server's gets 403 naming server_database_pass, before the file is read")
+  void wrongPassword() throws Exception {
+    String token = freshAdmin();
+    HttpResponse<Buffer> response = refused(token, form().attribute("database_pass", "not-the-backup-password")
+      .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql"), 403);
+    assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("server_database_pass_required");
+    assertThat(TestServer.error(response)).contains("'server_database_pass'");
+  }
+
+  /** Uploads a form that must be refused, and proves the database did not change. */
+  private HttpResponse<Buffer> refused(String token, io.vertx.ext.web.multipart.MultipartForm form, int status) throws Exception {
     Map<String, String> before = checksums();
-    HttpResponse<Buffer> response = result(server.client.post("/api/data/restore_server").bearerTokenAuthentication(admin())
-      .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
-        .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql")
-        .attribute("database_pass", "not-the-backup-password")));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(403);
-    assertThat(TestServer.error(response)).isEqualTo("the password does not match the one used when this backup was made");
+    HttpResponse<Buffer> response = upload(token, form);
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
+    assertThat(checksums()).isEqualTo(before);
+    until("the refused upload to be deleted", () -> {
+      try (var files = Files.list(server.podvault.dataDir().resolve("restore"))) {
+        return files.findAny().isEmpty();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    return response;
+  }
+
+  @Test
+  @DisplayName("a backup sealed by another server needs this server's password too: without it 403, with a wrong one 403, with it the restore runs")
+  void backupFromAnotherServer() throws Exception {
+    Path foreign = sealedWith("the other server's password");
+    String token = freshAdmin();
+    HttpResponse<Buffer> without = refused(token, form().attribute("database_pass", "the other server's password")
+      .binaryFileUpload("backup_file", "server_backup.sql", foreign.toString(), "application/sql"), 403);
+    assertThat(without.bodyAsJsonObject().getString("code")).isEqualTo("server_database_pass_required");
+    HttpResponse<Buffer> wrong = refused(token, form().attribute("database_pass", "the other server's password")
+      .attribute("server_database_pass", "a guess")
+      .binaryFileUpload("backup_file", "server_backup.sql", foreign.toString(), "application/sql"), 403);
+    assertThat(wrong.bodyAsJsonObject().getString("code")).isEqualTo("wrong_database_password");
+    assertThat(TestServer.error(wrong)).contains("'server_database_pass' is not this server's database password");
+    HttpResponse<Buffer> notTheSeal = refused(token, form().attribute("database_pass", DB_PASSWORD)
+      .binaryFileUpload("backup_file", "server_backup.sql", foreign.toString(), "application/sql"), 403);
+    assertThat(notTheSeal.bodyAsJsonObject().getString("code")).isEqualTo("backup_password_mismatch");
+
+    HttpResponse<Buffer> accepted = upload(token, form().attribute("database_pass", "the other server's password")
+      .attribute("server_database_pass", DB_PASSWORD)
+      .binaryFileUpload("backup_file", "server_backup.sql", foreign.toString(), "application/sql"));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    JsonObject job = server.awaitJob(token, accepted.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    assertThat(checksums()).isEqualTo(checksumsAtBackup);
+  }
+
+  @Test
+  @DisplayName("an administrator token alone cannot restore a file it sealed itself: 403 is answered while the file still uploads")
+  void selfSealedFileRefusedEarly() throws Exception {
+    String token = freshAdmin();
+    Map<String, String> before = checksums();
+    try (java.net.Socket socket = new java.net.Socket("localhost", server.podvault.httpPort())) {
+      socket.setSoTimeout(20_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      long declared = 60L * 1024 * 1024;
+      out.write(("POST /api/data/restore_server HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+        + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + declared + "\r\n\r\n"
+        + "--b\r\nContent-Disposition: form-data; name=\"database_pass\"\r\n\r\na password of my choosing\r\n"
+        + "--b\r\nContent-Disposition: form-data; name=\"backup_file\"; filename=\"a.sql\"\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+      out.write(Files.readAllBytes(backup));
+      out.flush();
+      java.io.InputStream in = socket.getInputStream();
+      String head = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+      assertThat(head).isEqualTo("HTTP/1.1 403");
+    }
+    assertThat(checksums()).isEqualTo(before);
+  }
+
+  @Test
+  @DisplayName("the password may come after the file: then it is checked at the end; sent twice, 400; nothing changes")
+  void passwordAfterTheFile() throws Exception {
+    String token = freshAdmin();
+    HttpResponse<Buffer> response = refused(token, form()
+      .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql")
+      .attribute("database_pass", "not-the-backup-password"), 403);
+    assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("server_database_pass_required");
+    HttpResponse<Buffer> wrongSeal = refused(token, form()
+      .binaryFileUpload("backup_file", "server_backup.sql", sealedWith("another password").toString(), "application/sql")
+      .attribute("database_pass", DB_PASSWORD), 403);
+    assertThat(TestServer.error(wrongSeal)).isEqualTo("the password does not match the one used when this backup was made");
+    Map<String, String> before = checksums();
     HttpResponse<Buffer> twice = result(server.client.post("/api/data/restore_server").bearerTokenAuthentication(admin())
       .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
-        .attribute("database_pass", "not-the-backup-password")
+        .attribute("database_pass", DB_PASSWORD)
         .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql")
-        .attribute("database_pass", DB_PASSWORD)));
+        .attribute("database_pass", "not-the-backup-password")));
     assertThat(twice.statusCode()).as(twice.bodyAsString()).isEqualTo(400);
     assertThat(TestServer.error(twice)).contains("'database_pass' once");
     assertThat(checksums()).isEqualTo(before);
@@ -294,12 +385,6 @@ class RestoreApiTest {
 
   /** The content with a trailer computed as podvault would, keyed with {@code password}. */
   private Path resign(String name, String content, String password) throws Exception {
-    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-    byte[] digest = Seal.sha256().digest(bytes);
-    String kdf = content.lines().filter(l -> l.startsWith("-- kdf: ")).findFirst().orElseThrow().substring(8);
-    byte[] hmac = Seal.hmac(Seal.fromJson(new JsonObject(kdf)).key(password), digest);
-    String trailer = "-- podvault trailer: " + new JsonObject()
-      .put("sha256", BackupFormat.HEX.formatHex(digest)).put("hmac_sha256", BackupFormat.HEX.formatHex(hmac)).encode() + "\n";
-    return Files.writeString(dir.resolve(name), content + trailer, StandardCharsets.UTF_8);
+    return Files.writeString(dir.resolve(name), Sealing.sealed(content, password), StandardCharsets.UTF_8);
   }
 }
