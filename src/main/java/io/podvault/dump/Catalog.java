@@ -18,6 +18,22 @@ public record Catalog(
   List<String> triggers,
   List<String> comments) {
 
+  /**
+   * This catalog as read from schema {@code from} with every schema-qualified name in its definitions naming
+   * {@code to} instead: how a copy built in a scratch schema compares with the live one.
+   */
+  public Catalog renamed(String from, String to) {
+    java.util.function.UnaryOperator<String> r = text -> text == null ? null : text.replace(from + ".", to + ".");
+    return new Catalog(types.stream().map(r).toList(), functions.stream().map(r).toList(),
+      sequences, tables.stream().map(t -> new Table(t.oid(), t.name(), t.columns().stream()
+        .map(c -> new Column(c.name(), r.apply(c.type()), c.notNull(), r.apply(c.defaultExpr()), c.identity(),
+          r.apply(c.generatedExpr()), r.apply(c.collation()))).toList())).toList(),
+      views.stream().map(r).toList(),
+      constraints.stream().map(c -> new Constraint(c.table(), c.name(), c.kind(), r.apply(c.definition()))).toList(),
+      indexes.stream().map(i -> new Index(i.table(), i.name(), r.apply(i.definition()))).toList(),
+      triggers.stream().map(r).toList(), comments.stream().map(r).toList());
+  }
+
   public record Table(long oid, String name, List<Column> columns) {
 
     /** The columns a COPY carries: generated columns are computed, not stored in the file. */

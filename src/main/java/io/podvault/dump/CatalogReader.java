@@ -122,10 +122,21 @@ public final class CatalogReader {
 
   private final Connection connection;
   private final String schema;
+  private final boolean sequenceStates;
 
+  /** Reads everything a backup needs, sequence values included. */
   public CatalogReader(Connection connection, String schema) {
+    this(connection, schema, true);
+  }
+
+  /**
+   * @param sequenceStates whether to read each sequence's value (one query per sequence); comparing schemas
+   *   needs only their definitions
+   */
+  public CatalogReader(Connection connection, String schema, boolean sequenceStates) {
     this.connection = connection;
     this.schema = schema;
+    this.sequenceStates = sequenceStates;
   }
 
   public Catalog read() throws SQLException {
@@ -191,7 +202,7 @@ public final class CatalogReader {
           continue;
         }
         String name = rs.getString("relname");
-        long[] state = sequenceState(name);
+        long[] state = sequenceStates ? sequenceState(name) : new long[] {0, 0};
         result.add(new Sequence(name, rs.getString("type"), rs.getLong("seqstart"), rs.getLong("seqincrement"),
           rs.getLong("seqmin"), rs.getLong("seqmax"), rs.getLong("seqcache"), rs.getBoolean("seqcycle"),
           owner, rs.getString("owner_column"), rs.getBoolean("identity"), state[0], state[1] == 1));

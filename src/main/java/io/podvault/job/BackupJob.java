@@ -5,6 +5,7 @@ import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.db.CopyOutConnection;
 import io.podvault.dump.Dumper;
+import io.podvault.dump.SchemaCheck;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -40,7 +41,7 @@ final class BackupJob implements Runnable {
    * with the configured one rather than tried on the database, which would accept any string from a role that
    * the server trusts without one.
    */
-  static BackupJob open(DbCoordinates db, String password, JobProgress progress, StreamSender stream)
+  static BackupJob open(DbCoordinates db, SchemaCheck schema, String password, JobProgress progress, StreamSender stream)
     throws JobException {
     if (!db.passwordMatches(password)) {
       throw new JobException(JobFailure.WRONG_DATABASE_PASSWORD,
@@ -53,6 +54,7 @@ final class BackupJob implements Runnable {
       if (!JobLock.tryAcquire(connection)) {
         throw JobException.jobRunning();
       }
+      JobException.requireSchema(schema, connection);
       rows = Connections.copyOut(db);
       progress.begin();
       return new BackupJob(connection, rows, password, progress, stream);

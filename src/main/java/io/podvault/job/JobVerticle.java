@@ -7,6 +7,7 @@ import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.DataFolder;
 import io.podvault.db.JobLock;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.SchemaSwap;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +50,7 @@ public class JobVerticle extends VerticleBase {
   private long stallMillis;
   private long uploadStallMillis;
   private JobStore store;
+  private SchemaCheck schema;
   private ExecutorService jobThread;
   private volatile Runnable abortRunning;
   private final Map<String, Upload> uploads = new HashMap<>();
@@ -63,6 +66,8 @@ public class JobVerticle extends VerticleBase {
     uploadStallMillis = (config.httpIdleTimeoutSeconds() + 60) * 1000L;
     DataFolder.createPrivateDirectories(restoreDir);
     store = new JobStore(db);
+    schema = SchemaCheck.of(db);
+    warnOfSchemaDifferences();
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
     ChunkCodec.registerOn(vertx.eventBus());
     cleanUpAfterStoppedJobs();
@@ -94,7 +99,7 @@ public class JobVerticle extends VerticleBase {
     StreamSender stream = new StreamSender(vertx, request.getString(STREAM_ADDRESS), id.toString(), stallMillis);
     BackupJob job;
     try {
-      job = BackupJob.open(db, request.getString(DATABASE_PASS), progress, stream);
+      job = BackupJob.open(db, schema, request.getString(DATABASE_PASS), progress, stream);
     } catch (JobException e) {
       message.fail(e.failure().wireCode(), e.getMessage());
       return;
@@ -125,7 +130,7 @@ public class JobVerticle extends VerticleBase {
     JobProgress progress = new JobProgress(vertx, store, id, KIND_RESTORE, request.getString(STARTED_BY), "validating");
     RestoreJob job;
     try {
-      job = RestoreJob.open(vertx, db, file, progress);
+      job = RestoreJob.open(vertx, db, schema, file, progress);
     } catch (JobException e) {
       closeQuietly(input);
       message.fail(e.failure().wireCode(), e.getMessage());
@@ -241,6 +246,16 @@ public class JobVerticle extends VerticleBase {
         abortRunning = null;
       }
     });
+  }
+
+  /** Says at start what makes every job be refused, rather than at the first backup. */
+  private void warnOfSchemaDifferences() throws SQLException {
+    try (Connection c = Connections.open(db)) {
+      List<String> differences = schema.differences(c);
+      if (!differences.isEmpty()) {
+        LOG.warn("Backups and restores will be refused: {}", SchemaCheck.refusal(differences));
+      }
+    }
   }
 
   /**

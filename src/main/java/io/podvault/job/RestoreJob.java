@@ -4,6 +4,7 @@ import io.podvault.auth.TokenService;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupValidator.Validated;
 import io.podvault.restore.BackupValidator;
@@ -32,29 +33,33 @@ final class RestoreJob {
 
   private final Vertx vertx;
   private final DbCoordinates db;
+  private final SchemaCheck schema;
   private final Path file;
   private final JobProgress progress;
   private final Connection lock;
   private ShadowLoader loader;
 
-  private RestoreJob(Vertx vertx, DbCoordinates db, Path file, JobProgress progress, Connection lock) {
+  private RestoreJob(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress, Connection lock) {
     this.vertx = vertx;
     this.db = db;
+    this.schema = schema;
     this.file = file;
     this.progress = progress;
     this.lock = lock;
   }
 
   /** Takes the job lock, or refuses with {@link JobFailure#JOB_RUNNING}; deletes the upload when refused. */
-  static RestoreJob open(Vertx vertx, DbCoordinates db, Path file, JobProgress progress) throws JobException {
+  static RestoreJob open(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress)
+    throws JobException {
     Connection lock = null;
     try {
       lock = Connections.open(db);
       if (!JobLock.tryAcquire(lock)) {
         throw JobException.jobRunning();
       }
+      JobException.requireSchema(schema, lock);
       progress.begin();
-      return new RestoreJob(vertx, db, file, progress, lock);
+      return new RestoreJob(vertx, db, schema, file, progress, lock);
     } catch (JobException e) {
       close(lock);
       delete(file);
@@ -99,7 +104,7 @@ final class RestoreJob {
       }
       shadow.load();
       progress.phase("swapping", 0, 0);
-      SchemaSwap.swap(lock, shadow.schema(), TokenService.newSecret(), progress.id());
+      SchemaSwap.swap(lock, shadow.schema(), schema, TokenService.newSecret(), progress.id());
       LOG.info("Restore {} replaced the data from a backup of {} (schema version {})", progress.id(),
         backup.header().createdAt(), backup.header().schemaVersion());
     } catch (Exception e) {

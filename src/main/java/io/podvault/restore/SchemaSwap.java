@@ -4,6 +4,7 @@ import io.podvault.db.JobLock;
 import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
 import io.podvault.db.Sql;
+import io.podvault.dump.SchemaCheck;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -53,11 +54,11 @@ public final class SchemaSwap {
    * never for long: queries that arrive while the swap waits queue behind it, so a long wait would stall the
    * whole server.
    */
-  public static void swap(Connection lock, String shadow, String newSigningKey, UUID job)
+  public static void swap(Connection lock, String shadow, SchemaCheck schema, String newSigningKey, UUID job)
     throws SQLException, InterruptedException {
     try {
       dropReplaced(lock);
-      swapWithRetries(lock, shadow, newSigningKey, job);
+      swapWithRetries(lock, shadow, schema, newSigningKey, job);
     } catch (SQLException e) {
       if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
         throw new SQLException("this restore's database session, which held the job lock, was lost (" + e.getMessage()
@@ -67,13 +68,13 @@ public final class SchemaSwap {
     }
   }
 
-  private static void swapWithRetries(Connection lock, String shadow, String newSigningKey, UUID job)
+  private static void swapWithRetries(Connection lock, String shadow, SchemaCheck schema, String newSigningKey, UUID job)
     throws SQLException, InterruptedException {
     lock.setAutoCommit(false);
     try {
       for (int attempt = 1; ; attempt++) {
         try {
-          swapOnce(lock, shadow, newSigningKey, job);
+          swapOnce(lock, shadow, schema, newSigningKey, job);
           return;
         } catch (SQLException e) {
           if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || attempt == LOCK_ATTEMPTS) {
@@ -94,7 +95,8 @@ public final class SchemaSwap {
     }
   }
 
-  private static void swapOnce(Connection c, String shadow, String newSigningKey, UUID job) throws SQLException {
+  private static void swapOnce(Connection c, String shadow, SchemaCheck schema, String newSigningKey, UUID job)
+    throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT_MILLIS + "ms'");
       if (!JobLock.isHeld(c)) {
@@ -106,6 +108,11 @@ public final class SchemaSwap {
         // Waits for transactions on the live tables to end and holds new ones until the swap commits.
         s.execute("LOCK TABLE " + String.join(", ", tables.stream().map(t -> Sql.qualified(LIVE, t)).toList())
           + " IN ACCESS EXCLUSIVE MODE");
+      }
+      // Checked in full when the job began; what could have changed since, and would be lost, is checked again.
+      List<String> differences = schema.tablesAndDependents(c, tables);
+      if (!differences.isEmpty()) {
+        throw new SQLException(SchemaCheck.refusal(differences) + "; nothing was changed", "55000");
       }
       String owner = strings(s, OWNER).get(0);
       List<String> grants = new ArrayList<>();

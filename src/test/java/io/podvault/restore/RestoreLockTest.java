@@ -144,7 +144,7 @@ class RestoreLockTest {
 
     try (Connection lock = Connections.open(db)) {
       assertThat(JobLock.tryAcquire(lock)).isTrue();
-      SchemaSwap.swap(lock, shadow, "a new signing key", job);
+      SchemaSwap.swap(lock, shadow, io.podvault.dump.SchemaCheck.of(db), "a new signing key", job);
     } // the process dies here: nothing after the swap ran, not even the drop of the replaced data
 
     Config config = TestServer.config(db, Map.of());

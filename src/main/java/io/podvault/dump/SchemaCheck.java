@@ -1,0 +1,174 @@
+package io.podvault.dump;
+
+import io.podvault.config.DbCoordinates;
+import io.podvault.db.Migrations;
+import io.podvault.db.SchemaDrop;
+import io.podvault.db.Sql;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Whether the live application schema is exactly what podvault's migrations build. A table, column or index
+ * added by hand would make backups that no restore loads, and a restore would swap such additions out of
+ * sight (and a view or foreign key in another schema built on the live tables would lose them), so jobs are
+ * refused while anything differs, with the list of differences.
+ */
+public final class SchemaCheck {
+
+  private static final String LIVE = Migrations.APP_SCHEMA;
+
+  private final Catalog expected;
+
+  private SchemaCheck(Catalog expected) {
+    this.expected = expected;
+  }
+
+  /** The check against the migrations' newest version, which this build brings every database to. */
+  public static SchemaCheck of(DbCoordinates db) throws SQLException {
+    return new SchemaCheck(MigratedCatalog.at(db, Migrations.latestVersion(db)));
+  }
+
+  /** What differs between the live schema and the migrations', in words; empty when nothing does. */
+  public List<String> differences(Connection c) throws SQLException {
+    List<String> found = compare(expected, new CatalogReader(c, LIVE, false).read());
+    found.addAll(outsideDependents(c));
+    return found;
+  }
+
+  /**
+   * The part of the check cheap enough for the swap's own transaction, while it holds the live tables: the
+   * same tables (besides the migrations' history), and nothing outside built on them.
+   */
+  public List<String> tablesAndDependents(Connection c, List<String> liveTables) throws SQLException {
+    List<String> found = new ArrayList<>();
+    List<String> expectedTables = expected.tables().stream().map(Catalog.Table::name).sorted().toList();
+    List<String> live = liveTables.stream().filter(t -> !Migrations.HISTORY_TABLE.equals(t)).sorted().toList();
+    if (!live.equals(expectedTables)) {
+      found.add("the live tables are " + live + " where podvault's schema has " + expectedTables);
+    }
+    found.addAll(outsideDependents(c));
+    return found;
+  }
+
+  /** The message for an administrator: what differs and what to do. */
+  public static String refusal(List<String> differences) {
+    int shown = Math.min(differences.size(), 20);
+    return "the database schema differs from podvault's migrations (was it changed by hand?), so backups and restores "
+      + "are refused until it matches: " + String.join("; ", differences.subList(0, shown))
+      + (differences.size() > shown ? "; and " + (differences.size() - shown) + " more" : "")
+      + ". Undo these changes, or move what was added into another schema that does not depend on podvault's tables";
+  }
+
+  private static List<String> outsideDependents(Connection c) throws SQLException {
+    return SchemaDrop.outsideDependents(c, LIVE).stream()
+      .map(d -> d + " (outside schema " + LIVE + ") depends on podvault's tables, and a restore would take them away from it")
+      .toList();
+  }
+
+  static List<String> compare(Catalog expected, Catalog live) {
+    List<String> found = new ArrayList<>();
+    Function<Catalog.Table, String> table = t -> Sql.ident(t.name());
+    diff(found, "table", byKey(expected.tables(), table), byKey(live.tables(), table),
+      (name, want, have) -> compareColumns(found, name, want, have));
+    Function<Catalog.Constraint, String> constraint = k -> Sql.ident(k.name()) + " on " + Sql.ident(k.table());
+    diff(found, "constraint", byKey(expected.constraints(), constraint), byKey(live.constraints(), constraint),
+      sameDefinition(found, "constraint", Catalog.Constraint::definition));
+    Function<Catalog.Index, String> index = i -> Sql.ident(i.name());
+    diff(found, "index", byKey(expected.indexes(), index), byKey(live.indexes(), index),
+      sameDefinition(found, "index", Catalog.Index::definition));
+    Function<Catalog.Sequence, String> sequence = q -> Sql.ident(q.name());
+    diff(found, "sequence", byKey(expected.sequences(), sequence), byKey(live.sequences(), sequence),
+      sameDefinition(found, "sequence", SchemaCheck::sequenceDefinition));
+    statements(found, "type", expected.types(), live.types());
+    statements(found, "function", expected.functions(), live.functions());
+    statements(found, "view", expected.views(), live.views());
+    statements(found, "trigger", expected.triggers(), live.triggers());
+    statements(found, "comment", expected.comments(), live.comments());
+    return found;
+  }
+
+  /** Compares an object present in both; {@code name} is how messages name it. */
+  private interface Differ<T> {
+    void compare(String name, T expected, T live);
+  }
+
+  /** Objects of {@code kind} must have the same definition. */
+  private static <T> Differ<T> sameDefinition(List<String> found, String kind, Function<T, String> definition) {
+    return (name, want, have) -> {
+      if (!Objects.equals(definition.apply(want), definition.apply(have))) {
+        found.add(kind + " " + name + " is " + definition.apply(have) + " where podvault's is " + definition.apply(want));
+      }
+    };
+  }
+
+  /** Objects only in the live schema, then objects only in podvault's; those in both go to {@code differ}. */
+  private static <T> void diff(List<String> found, String kind, Map<String, T> expected, Map<String, T> live, Differ<T> differ) {
+    for (Map.Entry<String, T> entry : live.entrySet()) {
+      if (!expected.containsKey(entry.getKey())) {
+        found.add(kind + " " + entry.getKey() + " is not in podvault's schema");
+      } else {
+        differ.compare(entry.getKey(), expected.get(entry.getKey()), entry.getValue());
+      }
+    }
+    for (String name : expected.keySet()) {
+      if (!live.containsKey(name)) {
+        found.add(kind + " " + name + " is missing");
+      }
+    }
+  }
+
+  private static void compareColumns(List<String> found, String table, Catalog.Table want, Catalog.Table have) {
+    Function<Catalog.Column, String> column = c -> table + "." + Sql.ident(c.name());
+    Map<String, Catalog.Column> expected = byKey(want.columns(), column);
+    Map<String, Catalog.Column> live = byKey(have.columns(), column);
+    diff(found, "column", expected, live, sameDefinition(found, "column", SchemaCheck::columnDefinition));
+    if (expected.keySet().equals(live.keySet()) && !List.copyOf(expected.keySet()).equals(List.copyOf(live.keySet()))) {
+      found.add("the columns of table " + table + " are in another order than podvault's");
+    }
+  }
+
+  private static String columnDefinition(Catalog.Column c) {
+    return c.type() + (c.notNull() ? " NOT NULL" : "") + (c.defaultExpr() == null ? "" : " DEFAULT " + c.defaultExpr())
+      + (c.identity() == null || c.identity().isEmpty() ? "" : " IDENTITY " + c.identity())
+      + (c.generatedExpr() == null ? "" : " GENERATED " + c.generatedExpr())
+      + (c.collation() == null ? "" : " COLLATE " + c.collation());
+  }
+
+  private static String sequenceDefinition(Catalog.Sequence s) {
+    return s.type() + " START " + s.start() + " INCREMENT " + s.increment() + " MIN " + s.min() + " MAX " + s.max()
+      + " CACHE " + s.cache() + (s.cycle() ? " CYCLE" : "") + " OWNED BY " + s.ownerTable() + "." + s.ownerColumn();
+  }
+
+  /** Objects compared by their whole definition: an extra one is named by its first line. */
+  private static void statements(List<String> found, String kind, List<String> expected, List<String> live) {
+    for (String statement : live) {
+      if (!expected.contains(statement)) {
+        found.add(kind + " not in podvault's schema: " + firstLine(statement));
+      }
+    }
+    for (String statement : expected) {
+      if (!live.contains(statement)) {
+        found.add(kind + " missing: " + firstLine(statement));
+      }
+    }
+  }
+
+  private static String firstLine(String statement) {
+    String line = statement.strip().lines().findFirst().orElse("");
+    return line.length() > 160 ? line.substring(0, 160) + "..." : line;
+  }
+
+  private static <T> Map<String, T> byKey(List<T> items, Function<T, String> key) {
+    Map<String, T> map = new LinkedHashMap<>();
+    for (T item : items) {
+      map.put(key.apply(item), item);
+    }
+    return map;
+  }
+}
