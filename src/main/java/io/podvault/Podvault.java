@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,13 +35,16 @@ public final class Podvault {
   private final EmbeddedDatabase embedded;
   private final DbCoordinates db;
   private final WebVerticle web;
+  /** This podvault's verticles, web first: the order they are stopped in. */
+  private final List<String> deployments;
   private final Config config;
 
   private Podvault(Vertx vertx, Config config, DataFolder dataFolder, EmbeddedDatabase embedded, DbCoordinates db,
-                   WebVerticle web) {
+                   WebVerticle web, List<String> deployments) {
     this.vertx = vertx;
     this.config = config;
     this.dataFolder = dataFolder;
+    this.deployments = deployments;
     this.embedded = embedded;
     this.db = db;
     this.web = web;
@@ -75,8 +79,8 @@ public final class Podvault {
     WebVerticle web = new WebVerticle();
     return vertx.deployVerticle(new JobVerticle(),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(verticleConfig))
-      .compose(id -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig)))
-      .map(id -> new Podvault(vertx, config, folder, embedded, db, web));
+      .compose(job -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig))
+        .map(webId -> new Podvault(vertx, config, folder, embedded, db, web, List.of(webId, job))));
   }
 
   public int httpPort() {
@@ -91,9 +95,12 @@ public final class Podvault {
     return db;
   }
 
-  /** Undeploys the verticles, then stops the embedded database and lets the data folder go. */
+  /**
+   * Undeploys this podvault's verticles (the web one first, so no request starts a job meanwhile), then stops
+   * the embedded database and lets the data folder go.
+   */
   public Future<Void> stop() {
-    Future<Void> undeployed = Future.all(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()).mapEmpty();
+    Future<Void> undeployed = vertx.undeploy(deployments.get(0)).eventually(() -> vertx.undeploy(deployments.get(1)));
     return undeployed.eventually(() -> vertx.executeBlocking(() -> {
       stopQuietly(embedded);
       closeQuietly(dataFolder);
