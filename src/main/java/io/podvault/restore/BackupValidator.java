@@ -73,7 +73,11 @@ public final class BackupValidator {
   public record SequenceValue(long value, boolean isCalled) {
   }
 
-  static final int MAX_LINE_BYTES = 64 * 1024 * 1024;
+  /**
+   * PostgreSQL's own limit: COPY holds a row's line in one buffer of at most 1 GiB - 1 byte, in and out, so a
+   * backup never holds a longer one.
+   */
+  static final int MAX_LINE_BYTES = (1 << 30) - 1;
   private static final int REPORT_EVERY_ROWS = 2_000;
   private static final int TRAILER_MAX_BYTES = 4096;
   private static final Pattern SETVAL = Pattern.compile(
@@ -268,7 +272,7 @@ public final class BackupValidator {
     if (shape.tabs != columns - 1) {
       throw badRow(table, row, "it has " + (shape.tabs + 1) + " fields where the table has " + columns + " columns");
     }
-    if (shape.high != 0 && !Utf8.isValid(lines.bytes(), lines.offset(), lines.offset() + lines.length())) {
+    if (!lines.isValidUtf8()) {
       throw badRow(table, row, "it is not valid UTF-8");
     }
   }

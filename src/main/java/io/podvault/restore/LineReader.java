@@ -9,13 +9,18 @@ import java.util.Arrays;
 /**
  * Reads raw lines (bytes, without the newline) from a stream without copying them: a line is a slice of
  * the reader's buffer, valid until the next call. It counts bytes and lines, refuses lines longer than a
- * limit so a hostile file cannot make one line fill memory, and hashes what it has read: the digest can be
- * taken up to the start of any line still in the buffer, which is how a trailer is kept out of its own
- * checksum without reading the file twice.
+ * limit, and hashes what it has read: the digest can be taken up to the start of any line still in the
+ * buffer, which is how a trailer is kept out of its own checksum without reading the file twice.
+ *
+ * <p>A line longer than {@value #STREAM_AFTER_BYTES} bytes (a row with a large field) is not kept whole:
+ * what has been scanned of it is checked as UTF-8, hashed and let go, so memory stays bounded however long
+ * the line. Of such a long line only its shape, its UTF-8 validity, its length and its last part remain.
  */
 final class LineReader {
 
   private static final int BUFFER_BYTES = 256 * 1024;
+  /** A line is streamed through once this much of it is in the buffer. */
+  static final int STREAM_AFTER_BYTES = 8 * 1024 * 1024;
 
   private final InputStream in;
   private final int maxLineBytes;
@@ -30,6 +35,11 @@ final class LineReader {
   private int hashed;
   private int lineOffset;
   private int lineLength;
+  /** Where the current line starts in the file, and how much of it was let go (non-zero for a long line). */
+  private long lineStart;
+  private long streamed;
+  /** Whether the part of a long line that was let go is valid UTF-8. */
+  private boolean streamedUtf8;
   private long lineNumber;
   private boolean ended;
   private final Bytes.LineShape shape = new Bytes.LineShape();
@@ -47,6 +57,9 @@ final class LineReader {
    */
   boolean next() throws IOException, InvalidBackupException {
     lineOffset = position;
+    lineStart = bufferStart + position;
+    streamed = 0;
+    streamedUtf8 = true;
     int scanFrom = position;
     shape.clear();
     while (true) {
@@ -57,9 +70,13 @@ final class LineReader {
         lineNumber++;
         return true;
       }
-      if (limit - lineOffset > maxLineBytes) {
-        throw new InvalidBackupException("line " + (lineNumber + 1) + " (at byte " + lineStart()
-          + ") is longer than " + maxLineBytes / (1024 * 1024) + " MiB; this is not a podvault backup or it is damaged");
+      if (streamed + limit - lineOffset > maxLineBytes) {
+        throw new InvalidBackupException("line " + (lineNumber + 1) + " (at byte " + lineStart
+          + ") is longer than " + maxLineBytes + " bytes, more than PostgreSQL can hold in one row; "
+          + "this is not a podvault backup or it is damaged");
+      }
+      if (limit - lineOffset >= STREAM_AFTER_BYTES) {
+        letGo(Utf8.completeUpTo(buffer, lineOffset, limit));
       }
       int scanned = limit - lineOffset;
       if (!fill()) {
@@ -70,21 +87,27 @@ final class LineReader {
     }
   }
 
-  /** Moves the unfinished line to the front of the buffer (hashing what goes), then reads more behind it. */
+  /**
+   * Reads more behind what the buffer holds. Only a full buffer is made room in, by moving the unfinished line
+   * to its front (hashing what goes) or, when that line fills it, by growing it: moving a partial line at every
+   * read would copy a long line over and over.
+   */
   private boolean fill() throws IOException {
     if (ended) {
       return false;
     }
-    hashUpTo(lineOffset);
-    int kept = limit - lineOffset;
-    System.arraycopy(buffer, lineOffset, buffer, 0, kept);
-    bufferStart += lineOffset;
-    hashed -= lineOffset;
-    position = 0;
-    lineOffset = 0;
-    limit = kept;
     if (limit == buffer.length) {
-      buffer = Arrays.copyOf(buffer, Math.min(buffer.length * 2, maxLineBytes + 2));
+      hashUpTo(lineOffset);
+      int kept = limit - lineOffset;
+      System.arraycopy(buffer, lineOffset, buffer, 0, kept);
+      bufferStart += lineOffset;
+      hashed -= lineOffset;
+      position = 0;
+      lineOffset = 0;
+      limit = kept;
+      if (limit == buffer.length) {
+        buffer = Arrays.copyOf(buffer, Math.min(buffer.length * 2, maxLineBytes + 2));
+      }
     }
     int n = in.read(buffer, limit, buffer.length - limit);
     if (n <= 0) {
@@ -93,6 +116,16 @@ final class LineReader {
     }
     limit += n;
     return true;
+  }
+
+  /** Checks, hashes and drops the current line's bytes before {@code end}, which ends on a whole character. */
+  private void letGo(int end) {
+    if (shape.high != 0 && streamedUtf8) {
+      streamedUtf8 = Utf8.isValid(buffer, lineOffset, end);
+    }
+    hashUpTo(end);
+    streamed += end - lineOffset;
+    lineOffset = end;
   }
 
   private void hashUpTo(int end) {
@@ -113,30 +146,30 @@ final class LineReader {
     return shape;
   }
 
-  byte[] bytes() {
-    return buffer;
-  }
-
-  int offset() {
-    return lineOffset;
-  }
-
-  int length() {
-    return lineLength;
+  /** The length of the whole current line. */
+  long length() {
+    return streamed + lineLength;
   }
 
   /** Whether the current line is exactly {@code expected}. */
   boolean is(byte[] expected) {
-    return Arrays.equals(buffer, lineOffset, lineOffset + lineLength, expected, 0, expected.length);
+    return streamed == 0 && Arrays.equals(buffer, lineOffset, lineOffset + lineLength, expected, 0, expected.length);
   }
 
+  /** Whether the whole current line is valid UTF-8. */
+  boolean isValidUtf8() {
+    return shape.high == 0 || streamedUtf8 && Utf8.isValid(buffer, lineOffset, lineOffset + lineLength);
+  }
+
+  /** The current line as text; of a long line, only its last part, after "...". */
   String text() {
-    return new String(buffer, lineOffset, lineLength, StandardCharsets.UTF_8);
+    String kept = new String(buffer, lineOffset, lineLength, StandardCharsets.UTF_8);
+    return streamed == 0 ? kept : "..." + kept;
   }
 
   /** Byte offset of the current line's first byte. */
   long lineStart() {
-    return bufferStart + lineOffset;
+    return lineStart;
   }
 
   /** How many bytes of the stream have been read so far. */
@@ -148,10 +181,17 @@ final class LineReader {
     return lineNumber;
   }
 
+  /** The buffer's size now: bounded whatever the lines' length. */
+  int capacity() {
+    return buffer.length;
+  }
+
   /** True once the stream has ended with nothing after the last newline. */
   boolean atEnd() throws IOException {
     lineOffset = position;
+    lineStart = bufferStart + position;
     lineLength = 0;
+    streamed = 0;
     return position == limit && !fill();
   }
 }

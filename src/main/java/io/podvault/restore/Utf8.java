@@ -6,6 +6,21 @@ final class Utf8 {
   private Utf8() {
   }
 
+  /**
+   * Where {@code bytes[from, to)} can be cut without splitting a character: {@code to}, or the start of a
+   * multi-byte sequence that runs past it. Invalid bytes are left for {@link #isValid} to find.
+   */
+  static int completeUpTo(byte[] bytes, int from, int to) {
+    for (int i = to - 1; i >= Math.max(from, to - 3); i--) {
+      int b = bytes[i] & 0xFF;
+      if ((b & 0xC0) != 0x80) {
+        int length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+        return i + length > to ? i : to;
+      }
+    }
+    return to;
+  }
+
   /** Whether {@code bytes[from, to)} is valid UTF-8. */
   static boolean isValid(byte[] bytes, int from, int to) {
     int i = from;

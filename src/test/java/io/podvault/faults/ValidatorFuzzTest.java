@@ -19,6 +19,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -327,8 +328,8 @@ class ValidatorFuzzTest {
   }
 
   @Test
-  @DisplayName("a line longer than the limit is refused without reading it into memory")
-  void overLongLine() throws Exception {
+  @DisplayName("a 70 MiB line where a statement is due is refused as damage")
+  void longLineInPlaceOfAStatement() throws Exception {
     Path file = dir.resolve("long-line.sql");
     int at = lineBounds(content).get(60)[0];
     try (var out = Files.newOutputStream(file)) {
@@ -346,9 +347,45 @@ class ValidatorFuzzTest {
     try {
       InvalidBackupException refusal = check(executor, file, "70 MiB line");
       assertThat(refusal).isNotNull();
-      assertThat(refusal.getMessage()).contains("longer than 64 MiB");
+      assertThat(refusal.getMessage()).startsWith("the file is damaged at byte " + at);
     } finally {
       executor.shutdownNow();
     }
+  }
+
+  @Test
+  @DisplayName("a row longer than PostgreSQL can hold is refused as it streams past")
+  void rowLongerThanPostgresCanHold() throws Exception {
+    String text = new String(content, StandardCharsets.UTF_8);
+    int rowsStart = text.indexOf('\n', text.indexOf("COPY \"public\".\"HostFeedCache\"")) + 1;
+    byte[] head = Arrays.copyOf(content, rowsStart);
+    long rowBytes = (1L << 30) + 16;
+    // Generated as it is read: a file of this size is not written to disk for the test.
+    InputStream hostile = new InputStream() {
+      private long served;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0];
+      }
+
+      @Override
+      public int read(byte[] into, int offset, int length) {
+        if (served >= head.length + rowBytes) {
+          return -1;
+        }
+        int n = 0;
+        while (n < length && served < head.length + rowBytes) {
+          into[offset + n++] = served < head.length ? head[(int) served] : (byte) 'y';
+          served++;
+        }
+        return n;
+      }
+    };
+    InvalidBackupException refusal = org.junit.jupiter.api.Assertions.assertThrows(InvalidBackupException.class,
+      () -> new BackupValidator(schemas, BackupValidator.Progress.NONE)
+        .validate(hostile, java.util.concurrent.CompletableFuture.completedFuture(PASSWORD), false));
+    assertThat(refusal.getMessage()).contains("is longer than 1073741823 bytes, more than PostgreSQL can hold in one row");
   }
 }
