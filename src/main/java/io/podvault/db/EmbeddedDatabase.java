@@ -1,6 +1,7 @@
 package io.podvault.db;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.config.SslMode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
       builder.setPort(port);
     }
     EmbeddedPostgres postgres = builder.start();
-    DbCoordinates coordinates = new DbCoordinates("localhost", postgres.getPort(), DATABASE, ROLE, password);
+    // The cluster listens on localhost only and has no certificate: asking it for TLS would only cost a refusal
+    // on every connection (and the reactive client a second connection after it).
+    DbCoordinates coordinates = new DbCoordinates("localhost", postgres.getPort(), DATABASE, ROLE, password)
+      .withSsl(SslMode.DISABLE, null);
     try {
       if (!secured || !password.equals(stored)) {
         setRolePassword(coordinates.withPassword(connectPassword), password);
