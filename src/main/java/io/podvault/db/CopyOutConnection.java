@@ -281,14 +281,7 @@ public final class CopyOutConnection implements AutoCloseable {
       case 0 -> {
         return null; // signed in
       }
-      case 3 -> {
-        if (!encrypted) {
-          throw new SQLException("the database asks for the password in clear text (password authentication in "
-            + "pg_hba.conf) on a connection without TLS, where anyone on the network could read it, so podvault does "
-            + "not send it: use scram-sha-256 in pg_hba.conf, or TLS (sslmode=require or verify-full in db_url)", "28000");
-        }
-        send('p', cstring(password));
-      }
+      case 3 -> sendCleartext(password);
       case 5 -> send('p', cstring(md5Password(user, password, request)));
       case 10 -> {
         ScramClient client = ScramClient.builder()
@@ -326,6 +319,16 @@ public final class CopyOutConnection implements AutoCloseable {
         + "(code " + code + "); use scram-sha-256, md5, password or trust in pg_hba.conf", "28000");
     }
     return scram;
+  }
+
+  /** The password as it is, which only TLS keeps from anyone on the network between here and the server. */
+  private void sendCleartext(String password) throws SQLException, IOException {
+    if (!encrypted) {
+      throw new SQLException("the database asks for the password in clear text (password authentication in "
+        + "pg_hba.conf) on a connection without TLS, where anyone on the network could read it, so podvault does "
+        + "not send it: use scram-sha-256 in pg_hba.conf, or TLS (sslmode=require or verify-full in db_url)", "28000");
+    }
+    send('p', cstring(password));
   }
 
   private static List<String> mechanisms(byte[] request) {
