@@ -14,8 +14,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The one place podvault opens database connections: JDBC for jobs and migrations, the reactive pool's options
- * for requests, and the backup's own COPY connection. Each applies the configured TLS mode, and each kind of
- * JDBC connection gets its session settings here, sent with the start-up message (no extra round trip).
+ * for requests, and the backup's own COPY connection. Each applies the configured TLS mode ({@link DatabaseTls}
+ * says how), and each kind of JDBC connection gets its session settings here, sent with the start-up message (no
+ * extra round trip).
  */
 public final class Connections {
 
@@ -72,12 +73,26 @@ public final class Connections {
   }
 
   public static Connection open(DbCoordinates db, Kind kind) throws SQLException {
-    return DriverManager.getConnection(jdbcUrl(db), jdbcProperties(db, kind));
+    try {
+      return DriverManager.getConnection(jdbcUrl(db), jdbcProperties(db, kind));
+    } catch (SQLException e) {
+      throw DatabaseTls.explained(db, e);
+    }
   }
 
-  /** Connections for Flyway, which opens and closes its own. */
+  /** Connections for Flyway, which opens and closes its own; they fail with the same explanations as {@link #open}. */
   public static DataSource dataSource(DbCoordinates db) {
-    PGSimpleDataSource source = new PGSimpleDataSource();
+    @SuppressWarnings("serial") // never serialized: Flyway holds it for one migration
+    PGSimpleDataSource source = new PGSimpleDataSource() {
+      @Override
+      public Connection getConnection(String user, String password) throws SQLException {
+        try {
+          return super.getConnection(user, password);
+        } catch (SQLException e) {
+          throw DatabaseTls.explained(db, e);
+        }
+      }
+    };
     source.setURL(jdbcUrl(db));
     jdbcProperties(db, Kind.PLAIN).forEach((key, value) -> {
       try {
@@ -91,20 +106,24 @@ public final class Connections {
 
   /** The reactive client's options for the request pool. */
   public static PgConnectOptions reactive(DbCoordinates db) {
-    return new PgConnectOptions()
+    return DatabaseTls.applyTo(new PgConnectOptions()
       .setHost(db.host())
       .setPort(db.port())
       .setDatabase(db.database())
       .setUser(db.user())
       .setPassword(db.password())
-      .addProperty("application_name", APPLICATION_NAME);
+      .addProperty("application_name", APPLICATION_NAME), db);
   }
 
   /** The backup's COPY connection, signed in as the coordinates' role. */
   public static CopyOutConnection copyOut(DbCoordinates db) throws SQLException {
     Map<String, String> session = new LinkedHashMap<>(COPY_SESSION);
     session.put("application_name", APPLICATION_NAME);
-    return CopyOutConnection.open(db, session);
+    try {
+      return CopyOutConnection.open(db, session, DatabaseTls.socketFactory(db));
+    } catch (SQLException e) {
+      throw DatabaseTls.explained(db, e);
+    }
   }
 
   private static String jdbcUrl(DbCoordinates db) {
@@ -117,7 +136,7 @@ public final class Connections {
     props.setProperty("password", db.password());
     props.setProperty("ApplicationName", APPLICATION_NAME);
     props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
-    props.setProperty("sslmode", db.sslMode().text());
+    props.setProperty("sslmode", DatabaseTls.jdbcSslMode(db));
     if (db.sslRootCert() != null) {
       props.setProperty("sslrootcert", db.sslRootCert());
     }

@@ -4,6 +4,7 @@ import com.ongres.scram.client.ScramClient;
 import com.ongres.scram.common.StringPreparation;
 import com.ongres.scram.common.exception.ScramException;
 import io.podvault.config.DbCoordinates;
+import io.podvault.config.SslMode;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -20,6 +21,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A PostgreSQL connection that speaks just enough of the frontend/backend protocol (version 3.0) to run
@@ -27,13 +31,19 @@ import java.util.function.LongConsumer;
  * COPY as a new array, read through two buffers; here rows go from one large read buffer straight to the
  * output, which leaves the dump thread one copy per byte and a few comparisons per row.
  *
- * <p>Like podvault's reactive client it connects over plain TCP and signs in with trust, password, md5 or
- * SCRAM-SHA-256 authentication. Not thread-safe, except {@link #close}, which may be called from another
+ * <p>It honours {@code sslmode} and {@code sslrootcert} like podvault's other clients: under every mode but
+ * {@code disable} it first asks the server for TLS (PostgreSQL's SSLRequest) and then reads and writes through the
+ * JDK's {@link SSLSocket}, whose streams it uses as it uses a plain socket's; {@link DatabaseTls} gives the trust
+ * (the root certificate, or none, as libpq), and under {@code verify-full} the JDK checks that the certificate names
+ * the host. It signs in with trust, md5, SCRAM-SHA-256 or password authentication, the last over TLS only, since
+ * that sends the password as it is. Not thread-safe, except {@link #close}, which may be called from another
  * thread to stop a running COPY.
  */
 public final class CopyOutConnection implements AutoCloseable {
 
   private static final int PROTOCOL_3_0 = 196_608;
+  /** SSLRequest: its length (8), then the request code 1234 5679. */
+  private static final byte[] SSL_REQUEST = {0, 0, 0, 8, 0x04, (byte) 0xd2, 0x16, 0x2f};
   private static final int BUFFER_BYTES = 256 * 1024;
   /** Any message but a row is small; a larger length means a broken stream, not a message to buffer. */
   private static final int MAX_CONTROL_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -41,6 +51,7 @@ public final class CopyOutConnection implements AutoCloseable {
   private static final String PROTOCOL_VIOLATION = "08P01";
 
   private final Socket socket;
+  private final boolean encrypted;
   private final InputStream in;
   private final OutputStream out;
   private final byte[] buffer = new byte[BUFFER_BYTES];
@@ -49,30 +60,61 @@ public final class CopyOutConnection implements AutoCloseable {
 
   private CopyOutConnection(Socket socket) throws IOException {
     this.socket = socket;
+    this.encrypted = socket instanceof SSLSocket;
     this.in = socket.getInputStream();
     this.out = socket.getOutputStream();
   }
 
   /**
-   * Connects and signs in as the coordinates' role, with the session settings given; {@link Connections} is
-   * the one caller.
+   * Connects and signs in as the coordinates' role, with the session settings given; {@code tls} makes the
+   * encrypted sockets (null under {@code disable}). {@link Connections} is the one caller.
    */
-  static CopyOutConnection open(DbCoordinates db, Map<String, String> session) throws SQLException {
-    Socket socket = new Socket();
+  static CopyOutConnection open(DbCoordinates db, Map<String, String> session, SSLSocketFactory tls) throws SQLException {
+    Socket plain = new Socket();
     try {
-      socket.setTcpNoDelay(true);
-      socket.setKeepAlive(true);
-      socket.connect(new InetSocketAddress(db.host(), db.port()), CONNECT_TIMEOUT_MILLIS);
-      CopyOutConnection connection = new CopyOutConnection(socket);
+      plain.setTcpNoDelay(true);
+      plain.setKeepAlive(true);
+      plain.connect(new InetSocketAddress(db.host(), db.port()), CONNECT_TIMEOUT_MILLIS);
+      CopyOutConnection connection = new CopyOutConnection(tls == null ? plain : negotiateTls(plain, db, tls));
       connection.startUp(db.user(), db.database(), db.password(), session);
       return connection;
     } catch (IOException e) {
-      closeQuietly(socket);
+      closeQuietly(plain);
       throw new SQLException("the database connection failed: " + e.getMessage(), "08006", e);
     } catch (SQLException | RuntimeException e) {
-      closeQuietly(socket);
+      closeQuietly(plain);
       throw e;
     }
+  }
+
+  /**
+   * Asks for TLS and returns the socket to speak through: encrypted when the server agrees, the plain one when it
+   * declines and the mode allows that ({@code prefer}). The one-byte answer is read straight from the socket, so
+   * nothing the server sends after it can be taken for part of the encrypted stream.
+   */
+  private static Socket negotiateTls(Socket plain, DbCoordinates db, SSLSocketFactory tls) throws IOException, SQLException {
+    plain.getOutputStream().write(SSL_REQUEST);
+    plain.getOutputStream().flush();
+    int answer = plain.getInputStream().read();
+    if (answer == 'N') {
+      if (db.sslMode().requiresTls()) {
+        throw new SQLException("the database server does not offer TLS, and db_url asks for sslmode=" + db.sslMode().text()
+          + ": turn ssl on in the server's postgresql.conf, or change sslmode", "08004");
+      }
+      return plain;
+    }
+    if (answer != 'S') {
+      throw new IOException("the database answered the request for TLS with " + (answer < 0 ? "nothing" : "byte " + answer)
+        + " instead of S or N; is this a PostgreSQL server?");
+    }
+    SSLSocket socket = (SSLSocket) tls.createSocket(plain, db.host(), db.port(), true);
+    if (db.sslMode() == SslMode.VERIFY_FULL) {
+      SSLParameters parameters = socket.getSSLParameters();
+      parameters.setEndpointIdentificationAlgorithm("HTTPS");
+      socket.setSSLParameters(parameters);
+    }
+    socket.startHandshake();
+    return socket;
   }
 
   /** Runs statements that return no rows worth reading (rows, if any, are skipped). */
@@ -239,7 +281,7 @@ public final class CopyOutConnection implements AutoCloseable {
       case 0 -> {
         return null; // signed in
       }
-      case 3 -> send('p', cstring(password));
+      case 3 -> sendCleartext(password);
       case 5 -> send('p', cstring(md5Password(user, password, request)));
       case 10 -> {
         ScramClient client = ScramClient.builder()
@@ -277,6 +319,16 @@ public final class CopyOutConnection implements AutoCloseable {
         + "(code " + code + "); use scram-sha-256, md5, password or trust in pg_hba.conf", "28000");
     }
     return scram;
+  }
+
+  /** The password as it is, which only TLS keeps from anyone on the network between here and the server. */
+  private void sendCleartext(String password) throws SQLException, IOException {
+    if (!encrypted) {
+      throw new SQLException("the database asks for the password in clear text (password authentication in "
+        + "pg_hba.conf) on a connection without TLS, where anyone on the network could read it, so podvault does "
+        + "not send it: use scram-sha-256 in pg_hba.conf, or TLS (sslmode=require or verify-full in db_url)", "28000");
+    }
+    send('p', cstring(password));
   }
 
   private static List<String> mechanisms(byte[] request) {

@@ -104,6 +104,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     } finally {
       Files.deleteIfExists(initdbPassword);
     }
+    // The cluster listens on localhost only and has no certificate: asking it for TLS would only cost a refusal
+    // on every connection (and the reactive client a second connection after it).
     DbCoordinates coordinates = new DbCoordinates("localhost", postgres.getPort(), DATABASE, ROLE, password,
       SslMode.DISABLE, null);
     try {

@@ -80,4 +80,57 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.load(Map.of("PODVAULT_CONFIG", dir.resolve("missing.json").toString())))
       .hasMessageContaining("does not exist");
   }
+
+  private static final String URL = "postgresql://pv:secret@db.example/podcasts";
+  private static final Path ROOT_CERT = Path.of("src/test/resources/config/root-ca.pem").toAbsolutePath();
+
+  private static DbCoordinates external(String url) {
+    return Config.from(new JsonObject(), Map.of("PODVAULT_DB_URL", url)).externalDatabase();
+  }
+
+  @Test
+  @DisplayName("sslmode and sslrootcert in the URL set the connection's TLS; without them it is libpq's prefer")
+  void tlsParameters() {
+    assertThat(external(URL).sslMode()).isEqualTo(SslMode.PREFER);
+    assertThat(external(URL).sslRootCert()).isNull();
+    assertThat(external(URL + "?sslmode=disable").sslMode()).isEqualTo(SslMode.DISABLE);
+    assertThat(external(URL + "?sslmode=require").sslMode()).isEqualTo(SslMode.REQUIRE);
+    DbCoordinates full = external(URL + "?sslmode=verify-full&sslrootcert=" + ROOT_CERT);
+    assertThat(full).isEqualTo(new DbCoordinates("db.example", 5432, "podcasts", "pv", "secret")
+      .withSsl(SslMode.VERIFY_FULL, ROOT_CERT.toString()));
+    assertThat(external(URL + "?sslrootcert=" + ROOT_CERT.toString().replace("/", "%2F") + "&sslmode=verify-ca"))
+      .isEqualTo(full.withSsl(SslMode.VERIFY_CA, ROOT_CERT.toString()));
+    assertThat(external(URL + "?sslmode=require&sslrootcert=" + ROOT_CERT).sslRootCert()).isEqualTo(ROOT_CERT.toString());
+    assertThat(DbCoordinates.fromJson(full.toJson())).isEqualTo(full);
+  }
+
+  @Test
+  @DisplayName("an unknown parameter, a bad sslmode or a root certificate that cannot serve stops the start")
+  void badTlsParameters(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> external(URL + "?sslmdoe=require"))
+      .isInstanceOf(ConfigException.class).hasMessageStartingWith("db_url:").hasMessageContaining("unknown parameter 'sslmdoe'");
+    assertThatThrownBy(() -> external(URL + "?sslmode=allow"))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("sslmode must be one of").hasMessageContaining("'allow'");
+    assertThatThrownBy(() -> external(URL + "?sslmode="))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("sslmode has no value");
+    assertThatThrownBy(() -> external(URL + "?sslmode=require&sslmode=disable"))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("sslmode is given twice");
+    assertThatThrownBy(() -> external(URL + "?sslmode=verify-full"))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("sslrootcert=/path/to/ca.pem");
+    assertThatThrownBy(() -> external(URL + "?sslmode=verify-ca"))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("none is given");
+    assertThatThrownBy(() -> external(URL + "?sslrootcert=" + ROOT_CERT))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("sslmode=prefer").hasMessageContaining("add sslmode=verify-full");
+    Path missing = dir.resolve("missing.pem");
+    assertThatThrownBy(() -> external(URL + "?sslmode=verify-full&sslrootcert=" + missing))
+      .hasMessageStartingWith("db_url:").hasMessageContaining(missing + " does not exist");
+    assertThatThrownBy(() -> external(URL + "?sslmode=verify-full&sslrootcert=" + dir))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("is not a file");
+    Path notPem = Files.writeString(dir.resolve("key.txt"), "not a certificate");
+    assertThatThrownBy(() -> external(URL + "?sslmode=verify-full&sslrootcert=" + notPem))
+      .hasMessageStartingWith("db_url:").hasMessageContaining(notPem.toString()).hasMessageContaining("PEM");
+    Path empty = Files.writeString(dir.resolve("empty.pem"), "");
+    assertThatThrownBy(() -> external(URL + "?sslmode=verify-full&sslrootcert=" + empty))
+      .hasMessageStartingWith("db_url:").hasMessageContaining("holds no certificate");
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.config.SslMode;
 import io.podvault.support.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -101,15 +102,40 @@ class CopyOutConnectionTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"copytest_md5", "copytest_password", "copytest_trust"})
-  @DisplayName("signs in with md5, password and trust authentication too")
+  @ValueSource(strings = {"copytest_md5", "copytest_trust"})
+  @DisplayName("signs in with md5 and trust authentication too")
   void otherAuthentication(String role) throws Exception {
-    DbCoordinates asRole = new DbCoordinates(db.host(), db.port(), db.database(), role, ROLE_PASSWORD);
-    try (CopyOutConnection rows = Connections.copyOut(asRole)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      assertThat(rows.copyOut("COPY (SELECT current_user) TO STDOUT", out, 1, n -> { })).isEqualTo(1);
-      assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(role + "\n");
+    try (CopyOutConnection rows = Connections.copyOut(asRole(role))) {
+      assertThat(currentUser(rows)).isEqualTo(role);
     }
+  }
+
+  @Test
+  @DisplayName("does not send a password in clear text over plain TCP (over TLS it does: DatabaseTlsTest)")
+  void cleartextPasswordRefused() {
+    assertThatThrownBy(() -> Connections.copyOut(asRole("copytest_password")))
+      .isInstanceOf(SQLException.class)
+      .hasMessageContaining("password in clear text").hasMessageContaining("without TLS").hasMessageContaining("scram-sha-256")
+      .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28000"));
+  }
+
+  @Test
+  @DisplayName("under sslmode=prefer it asks for TLS and goes on in plain TCP when this server, which has none, declines")
+  void preferFallsBackToPlainTcp() throws Exception {
+    try (CopyOutConnection rows = Connections.copyOut(db.withSsl(SslMode.PREFER, null))) {
+      assertThat(currentUser(rows)).isEqualTo(db.user());
+    }
+  }
+
+  /** The shared cluster's database as another role; the coordinates' default mode, prefer. */
+  private static DbCoordinates asRole(String role) {
+    return new DbCoordinates(db.host(), db.port(), db.database(), role, ROLE_PASSWORD);
+  }
+
+  private static String currentUser(CopyOutConnection rows) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(rows.copyOut("COPY (SELECT current_user) TO STDOUT", out, 1, n -> { })).isEqualTo(1);
+    return out.toString(StandardCharsets.UTF_8).stripTrailing();
   }
 
   @Test

@@ -85,8 +85,9 @@ public final class TestPostgres {
     };
   }
 
-  /** postgresql://user:pass@host:port/db for the given database. */
+  /** postgresql://user:pass@host:port/db?sslmode=... for the given database, with its root certificate if any. */
   public static String url(DbCoordinates db) {
-    return "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/" + db.database();
+    return "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/" + db.database()
+      + "?sslmode=" + db.sslMode().text() + (db.sslRootCert() == null ? "" : "&sslrootcert=" + db.sslRootCert());
   }
 }
