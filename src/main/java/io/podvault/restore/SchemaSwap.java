@@ -1,5 +1,6 @@
 package io.podvault.restore;
 
+import io.podvault.auth.TokenService;
 import io.podvault.db.Migrations;
 import io.podvault.dump.Sql;
 import java.sql.Connection;
@@ -82,7 +83,7 @@ public final class SchemaSwap {
       for (String grant : grants) {
         s.execute(grant);
       }
-      try (var ps = c.prepareStatement("UPDATE podvault.signing_key SET secret = ?, rotated_at = now()")) {
+      try (var ps = c.prepareStatement(TokenService.ROTATE_KEY_JDBC)) {
         ps.setString(1, newSigningKey);
         ps.executeUpdate();
       }

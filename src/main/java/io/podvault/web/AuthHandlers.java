@@ -1,6 +1,7 @@
 package io.podvault.web;
 
 import io.podvault.auth.AttemptLimiter;
+import io.podvault.auth.CredentialsRefusedException;
 import io.podvault.auth.Passwords;
 import io.podvault.auth.Principal;
 import io.podvault.auth.TokenService;
@@ -41,7 +42,9 @@ final class AuthHandlers {
       ctx.response().putHeader("Retry-After", Long.toString(wait));
       throw new ApiException(429, "rate_limited", "too many failed sign-ins; try again in " + wait + " seconds");
     }
-    users.findByName(username)
+    // The key's generation is read first: the session opens only if no restore swapped the data (and the user)
+    // in while the password was checked.
+    tokens.reload().compose(key -> users.findByName(username)
       .compose(account -> passwords.verify(account.map(UserStore.Account::passwordHash).orElse(null), password)
         .compose(matches -> {
           if (!matches) {
@@ -52,12 +55,14 @@ final class AuthHandlers {
           }
           perUser.reset(userKey);
           UserStore.Account user = account.orElseThrow();
-          return tokens.issue(user.userId()).map(token -> new JsonObject()
+          return tokens.issue(key, user.userId()).map(token -> new JsonObject()
             .put("token", token)
             .put("user", new Principal(user.userId(), user.username(), user.admin(), null).toJson()));
-        }))
+        })))
       .onSuccess(result -> Responses.json(ctx, 200, result))
-      .onFailure(ctx::fail);
+      .onFailure(e -> ctx.fail(e instanceof CredentialsRefusedException
+        ? ApiException.restored("the server was restored while you were signing in; sign in again")
+        : e));
   }
 
   void logout(RoutingContext ctx) {

@@ -3,8 +3,11 @@ package io.podvault.web;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.podvault.auth.TokenService;
 import io.podvault.db.Connections;
+import io.podvault.support.Await;
 import io.podvault.support.TestServer;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -13,7 +16,10 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.client.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -213,6 +219,33 @@ class AuthApiTest {
   }
 
   @Test
+  @DisplayName("a sign-in whose password check overlaps a restore's swap gets 401 'restored' and opens no session")
+  void signInOverlappingASwap() throws Exception {
+    try (Connection swap = Connections.open(server.db)) {
+      swap.setAutoCommit(false);
+      // The swap's step on the key: from here until its commit the key row is locked and of a new generation.
+      try (PreparedStatement rotate = swap.prepareStatement(TokenService.ROTATE_KEY_JDBC)) {
+        rotate.setString(1, TokenService.newSecret());
+        rotate.executeUpdate();
+      }
+      Future<HttpResponse<Buffer>> signIn = server.client.post("/api/auth/login")
+        .sendJsonObject(new JsonObject().put("username", TestServer.ADMIN).put("password", TestServer.ADMIN_PASSWORD));
+      Await.until("the sign-in's session waiting for the swap", AuthApiTest::sessionInsertWaits);
+      try (Statement s = swap.createStatement()) {
+        s.execute("DELETE FROM podvault.sessions");
+      }
+      swap.commit();
+
+      HttpResponse<Buffer> response = result(signIn);
+      assertThat(response.statusCode()).isEqualTo(401);
+      assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("restored");
+      assertThat(TestServer.error(response)).contains("restored while you were signing in");
+      assertThat(sessions()).as("no session was opened on the restored data").isZero();
+    }
+    assertThat(me(result(server.adminToken())).statusCode()).as("the next sign-in works").isEqualTo(200);
+  }
+
+  @Test
   @DisplayName("GET /health answers ok while the database is reachable")
   void health() {
     HttpResponse<Buffer> response = result(server.client.get("/health").send());
@@ -223,6 +256,26 @@ class AuthApiTest {
   private static JsonObject claimsOf(String token) {
     String payload = token.split("\\.")[1];
     return new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(payload), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** True while a session insert waits for a lock (the key row a swap holds). */
+  private static boolean sessionInsertWaits() {
+    try (var c = Connections.open(server.db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+           + "current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO podvault.sessions%'")) {
+      rs.next();
+      return rs.getInt(1) > 0;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int sessions() throws Exception {
+    try (var c = Connections.open(server.db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM podvault.sessions")) {
+      rs.next();
+      return rs.getInt(1);
+    }
   }
 
   private static String signingKey() throws Exception {
