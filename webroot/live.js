@@ -6,8 +6,7 @@
  * is opened again with growing delays, except after the sign-out.
  */
 const podvaultLive = (function () {
-  const RESTORED = 'The server was restored; please sign in again.';
-  const SESSION_ENDED = 'Your session has ended; please sign in again.';
+  const RESTORED = podvault.endedNotice('restored');
   const SIGNED_OUT = 'You were signed out on another page.';
   const FIRST_DELAY_MILLIS = 1000;
   const MAX_DELAY_MILLIS = 30000;
@@ -121,7 +120,13 @@ const podvaultLive = (function () {
     if (response.status !== 401) {
       return false;
     }
-    end(restoreSeen ? RESTORED : SESSION_ENDED);
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (e) {
+      body = null;
+    }
+    end(restoreSeen ? RESTORED : podvault.endedNotice(body && body.code));
     return true;
   }
 

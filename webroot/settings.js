@@ -109,8 +109,8 @@
       } catch (e) {
         body = null;
       }
-      if (body && body.code === 'unauthorized') {
-        podvault.signOut('Your session has ended; please sign in again.');
+      if (body && (body.code === 'unauthorized' || body.code === 'restored')) {
+        podvault.signOut(podvault.endedNotice(body.code));
         return;
       }
       podvault.showError(error, (body && body.error)
@@ -243,7 +243,7 @@
         body = null;
       }
       if (xhr.status === 401) {
-        podvault.signOut('Your session has ended; please sign in again.');
+        podvault.signOut(podvault.endedNotice(body && body.code));
         return;
       }
       failed((body && body.error) || 'The server answered ' + xhr.status + ' without saying why.');

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.podvault.auth.TokenService;
 import io.podvault.db.Connections;
 import io.podvault.support.Await;
+import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,6 +17,7 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -243,6 +245,34 @@ class AuthApiTest {
       assertThat(sessions()).as("no session was opened on the restored data").isZero();
     }
     assertThat(me(result(server.adminToken())).statusCode()).as("the next sign-in works").isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("after a restore a token from before it gets 401 'restored'; a forged or garbage token gets a plain 401")
+  void tokenFromBeforeARestore() throws Exception {
+    String before = result(server.adminToken());
+    JsonObject claims = claimsOf(before);
+    Path file = TestServer.tempDir("auth-restore").resolve("server_backup.sql");
+    assertThat(result(server.downloadBackup(before, TestPostgres.PASSWORD, file)).statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> accepted = result(server.uploadRestore(before, file, TestPostgres.PASSWORD));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    assertThat(server.awaitJob(before, accepted.bodyAsJsonObject().getString("job_id")).getString("state"))
+      .isEqualTo("succeeded");
+
+    HttpResponse<Buffer> old = me(before);
+    assertThat(old.statusCode()).isEqualTo(401);
+    assertThat(old.bodyAsJsonObject().getString("code")).isEqualTo("restored");
+    assertThat(TestServer.error(old)).isEqualTo("the server was restored; sign in again");
+
+    JWTAuth forger = JWTAuth.create(vertx, new JWTAuthOptions()
+      .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("not-the-server-key-at-all-0123456789")));
+    HttpResponse<Buffer> forged = me(forger.generateToken(claims, new JWTOptions()));
+    assertThat(forged.statusCode()).isEqualTo(401);
+    assertThat(forged.bodyAsJsonObject().getString("code")).isEqualTo("unauthorized");
+    HttpResponse<Buffer> garbage = me("not.a.jwt");
+    assertThat(garbage.statusCode()).isEqualTo(401);
+    assertThat(garbage.bodyAsJsonObject().getString("code")).isEqualTo("unauthorized");
+    assertThat(me(result(server.adminToken())).statusCode()).as("a new sign-in works").isEqualTo(200);
   }
 
   @Test

@@ -1,0 +1,106 @@
+package io.podvault.e2e;
+
+import static io.podvault.support.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.podvault.db.EmbeddedDatabase;
+import io.podvault.support.TempDirs;
+import io.podvault.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+
+/**
+ * What a page shows when its session ends other than by its own sign-out, and while the database cannot be
+ * reached. The server has an embedded database of its own, so a test can stop and start it.
+ */
+@DisplayName("Pages whose session ends, and pages while the database is down")
+class SessionEndE2ETest {
+
+  private static final String DB_PASSWORD = "session-end-db-password";
+  private static final String RESTORED_NOTICE = "The server was restored; please sign in again.";
+
+  private static Vertx vertx;
+  private static Path dir;
+  private static EmbeddedDatabase database;
+  private static TestServer server;
+  private static String baseUrl;
+
+  @BeforeAll
+  static void start() throws Exception {
+    if (!Browser.installed()) {
+      return;
+    }
+    vertx = Vertx.vertx();
+    dir = TempDirs.createKept("podvault-e2e-session-end");
+    database = EmbeddedDatabase.start(dir, DB_PASSWORD, 0);
+    server = result(TestServer.start(vertx, database.coordinates(), Map.of()));
+    baseUrl = "http://localhost:" + server.podvault.httpPort();
+  }
+
+  @BeforeEach
+  void needsChromium() {
+    assumeTrue(Browser.installed(), "skipped: the browser tests need Debian's chromium at " + Browser.CHROMIUM
+      + " and " + Browser.CHROMEDRIVER + " (apt-get install -y chromium chromium-driver)");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) {
+      result(server.stop());
+    }
+    if (database != null) {
+      database.close();
+    }
+    if (vertx != null) {
+      result(vertx.close());
+    }
+    if (dir != null) {
+      TempDirs.deleteQuietly(dir);
+    }
+  }
+
+  @Test
+  @DisplayName("a page loaded after a restore with a token from before it shows the restore notice on the sign-in page")
+  void pageLoadedAfterARestore() throws Exception {
+    String before = result(server.adminToken());
+    String user = result(server.get("/api/auth/me", before).send()).bodyAsString();
+    restore(before);
+
+    try (Browser page = Browser.open(baseUrl, 1024, 768)) {
+      page.driver.get(baseUrl + "/index.html");
+      page.script("localStorage.setItem('podvault.token', arguments[0]); localStorage.setItem('podvault.user', arguments[1]);",
+        before, user);
+      page.driver.get(baseUrl + "/settings.html");
+      page.waitUntil(Duration.ofSeconds(20), onSignInPage());
+      assertThat(page.text("notice")).isEqualTo(RESTORED_NOTICE);
+      assertThat(page.script("return localStorage.getItem('podvault.token')")).as("the token is gone").isNull();
+    }
+  }
+
+  private static void restore(String token) {
+    Path file = TestServer.tempDir("session-end-backup").resolve("server_backup.sql");
+    assertThat(result(server.downloadBackup(token, DB_PASSWORD, file)).statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> accepted = result(server.uploadRestore(token, file, DB_PASSWORD));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    assertThat(server.awaitJob(token, accepted.bodyAsJsonObject().getString("job_id")).getString("state"))
+      .isEqualTo("succeeded");
+  }
+
+  private static org.openqa.selenium.support.ui.ExpectedCondition<Boolean> onSignInPage() {
+    return (WebDriver driver) -> driver.getCurrentUrl().endsWith("/index.html")
+      && !driver.findElements(By.id("notice")).isEmpty()
+      && driver.findElement(By.id("notice")).isDisplayed();
+  }
+}
