@@ -6,6 +6,7 @@ const podvault = (function () {
   const USER = 'podvault.user';
   const RESTORED = 'The server was restored; please sign in again.';
   const SESSION_ENDED = 'Your session has ended; please sign in again.';
+  const UNAVAILABLE = 'The server is unavailable: its database cannot be reached. Try again shortly.';
 
   function token() {
     return localStorage.getItem(TOKEN);
@@ -71,7 +72,9 @@ const podvault = (function () {
       signOut(endedNotice(json && json.code));
     }
     if (!response.ok) {
-      const error = new Error((json && json.error) || ('The server answered ' + response.status + '.'));
+      // A 503 leaves the session as it is: the credentials were not refused, they could not be checked.
+      const unavailable = json && json.code === 'database_unavailable';
+      const error = new Error(unavailable ? UNAVAILABLE : (json && json.error) || ('The server answered ' + response.status + '.'));
       error.status = response.status;
       error.code = json && json.code;
       throw error;

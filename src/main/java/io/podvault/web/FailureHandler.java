@@ -1,5 +1,6 @@
 package io.podvault.web;
 
+import io.podvault.db.DatabaseUnavailableException;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -10,12 +11,22 @@ import org.slf4j.LoggerFactory;
 final class FailureHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
+  private static final String DATABASE_RETRY_AFTER_SECONDS = "5";
 
   @Override
   public void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiException e) {
       Responses.error(ctx, e.status(), e.code(), e.getMessage());
+      return;
+    }
+    if (failure instanceof DatabaseUnavailableException) {
+      LOG.warn("Request {} {}: {}", ctx.request().method(), ctx.request().path(), failure.getMessage());
+      if (!ctx.response().headWritten()) {
+        ctx.response().putHeader("Retry-After", DATABASE_RETRY_AFTER_SECONDS);
+      }
+      Responses.error(ctx, 503, "database_unavailable",
+        "the server is unavailable: its database cannot be reached; try again shortly");
       return;
     }
     int status = failure instanceof HttpException h ? h.getStatusCode() : ctx.statusCode();

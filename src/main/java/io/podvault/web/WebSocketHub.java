@@ -4,6 +4,7 @@ import static io.podvault.job.Fields.*;
 
 import io.podvault.auth.Principal;
 import io.podvault.auth.TokenService;
+import io.podvault.db.DatabaseUnavailableException;
 import io.podvault.job.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -34,6 +35,8 @@ final class WebSocketHub {
   private static final long PING_MILLIS = 20_000;
   private static final long DEAD_AFTER_MILLIS = 60_000;
   private static final short POLICY_VIOLATION = 1008;
+  /** RFC 6455's registry: a server that cannot answer now; the page retries instead of signing out. */
+  static final short TRY_AGAIN_LATER = 1013;
   /** When the hub sent an event (epoch milliseconds), so clients can tell pacing from network delay. */
   static final String SENT_AT = "sent_at";
   private static final String LATEST_RUNNING_JOB =
@@ -95,7 +98,13 @@ final class WebSocketHub {
             sendLatestState(client);
           }
         })
-        .onFailure(e -> socket.close(POLICY_VIOLATION, "the token is not valid; sign in again"));
+        .onFailure(e -> {
+          if (e instanceof DatabaseUnavailableException) {
+            socket.close(TRY_AGAIN_LATER, "the database cannot be reached; try again shortly");
+          } else {
+            socket.close(POLICY_VIOLATION, "the token is not valid; sign in again");
+          }
+        });
     });
   }
 

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 
 /**
  * What a page shows when its session ends other than by its own sign-out, and while the database cannot be
@@ -30,6 +31,27 @@ class SessionEndE2ETest {
 
   private static final String DB_PASSWORD = "session-end-db-password";
   private static final String RESTORED_NOTICE = "The server was restored; please sign in again.";
+  private static final String SIGNED_OUT_NOTICE = "You were signed out on another page.";
+  private static final String UNAVAILABLE = "The server is unavailable: its database cannot be reached. Try again shortly.";
+  /**
+   * Installed before the page's own scripts: keeps every WebSocket the page opens, with the status it was closed
+   * with, so a test can drop the live connection and watch it being opened again.
+   */
+  private static final String SOCKET_RECORDER = """
+    (() => {
+      const Native = window.WebSocket;
+      const sockets = [];
+      window.podvaultTestSockets = sockets;
+      window.WebSocket = function (...args) {
+        const ws = new Native(...args);
+        sockets.push(ws);
+        ws.addEventListener('close', (event) => { ws.closeCode = event.code; });
+        return ws;
+      };
+      window.WebSocket.prototype = Native.prototype;
+      Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+    })();
+    """;
 
   private static Vertx vertx;
   private static Path dir;
@@ -87,6 +109,46 @@ class SessionEndE2ETest {
       assertThat(page.text("notice")).isEqualTo(RESTORED_NOTICE);
       assertThat(page.script("return localStorage.getItem('podvault.token')")).as("the token is gone").isNull();
     }
+  }
+
+  @Test
+  @DisplayName("while the database is down a page keeps its session: it says the server is unavailable, its live connection keeps retrying, and both recover when the database is back")
+  void databaseDown() throws Exception {
+    try (Browser page = Browser.open(baseUrl, 1024, 768)) {
+      page.driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", SOCKET_RECORDER));
+      page.signIn(TestServer.ADMIN, TestServer.ADMIN_PASSWORD);
+      page.waitUntil(Duration.ofSeconds(20), d -> openSockets(page) == 1);
+      String token = (String) page.script("return localStorage.getItem('podvault.token')");
+
+      int port = database.coordinates().port();
+      database.close();
+      try {
+        // The live connection drops while the database is down: the server cannot check the token on reconnection.
+        page.script("window.podvaultTestSockets.forEach((ws) => ws.close())");
+        page.waitUntil(Duration.ofSeconds(60), d -> (Long) page.script(
+          "return window.podvaultTestSockets.filter((ws) => ws.closeCode === 1013).length") >= 2);
+        assertThat(page.driver.getCurrentUrl()).as("the page stays").endsWith("/settings.html");
+        assertThat(page.script("return localStorage.getItem('podvault.token')")).as("the token is kept").isEqualTo(token);
+
+        page.driver.navigate().refresh();
+        page.waitUntil(Duration.ofSeconds(20), ExpectedConditions.textToBe(By.id("account"), UNAVAILABLE));
+        assertThat(page.driver.getCurrentUrl()).endsWith("/settings.html");
+        assertThat(page.script("return localStorage.getItem('podvault.token')")).isEqualTo(token);
+      } finally {
+        database = EmbeddedDatabase.start(dir, DB_PASSWORD, port);
+      }
+      page.waitUntil(Duration.ofSeconds(60), ExpectedConditions.textToBe(By.id("account"), "Signed in as admin."));
+      page.waitUntil(Duration.ofSeconds(60), d -> openSockets(page) == 1);
+      // The live connection is back with the same session: a sign-out of that session elsewhere reaches the page.
+      assertThat(result(server.client.post("/api/auth/logout").bearerTokenAuthentication(token).send()).statusCode())
+        .isEqualTo(200);
+      page.waitUntil(Duration.ofSeconds(20), onSignInPage());
+      assertThat(page.text("notice")).isEqualTo(SIGNED_OUT_NOTICE);
+    }
+  }
+
+  private static long openSockets(Browser page) {
+    return (Long) page.script("return window.podvaultTestSockets.filter((ws) => ws.readyState === WebSocket.OPEN).length");
   }
 
   private static void restore(String token) {
