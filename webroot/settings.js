@@ -61,7 +61,7 @@
     });
   }
   // Everyone listens: a restore signs every page out, administrator or not.
-  podvaultLive.start();
+  podvaultLive.start(me);
 
   /**
    * The backup is a real form post into a hidden frame, so the browser's download manager receives the

@@ -16,6 +16,9 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -53,9 +56,21 @@ public final class TokenService {
       + "SELECT $1, $2, now() + make_interval(secs => $3) FROM podvault.signing_key "
       + "WHERE id = 1 AND generation = $4 FOR SHARE";
   private static final String CLOSE_SESSION = "DELETE FROM podvault.sessions WHERE id = $1";
+  /** The key's generation, and which of the given sessions are still open, unexpired and of an existing user. */
+  private static final String LIVE_SESSIONS =
+    "SELECT k.generation, live.id, live.isadmin FROM podvault.signing_key k LEFT JOIN ("
+      + "SELECT s.id, COALESCE(u.isadmin, false) AS isadmin FROM podvault.sessions s JOIN \"Users\" u ON u.userid = s.user_id "
+      + "WHERE s.id = ANY($1) AND s.expires_at > now()) live ON true WHERE k.id = 1";
   private static final String FIND_SESSION =
     "SELECT u.userid, u.username, COALESCE(u.isadmin, false) AS isadmin FROM podvault.sessions s "
       + "JOIN \"Users\" u ON u.userid = s.user_id WHERE s.id = $1 AND s.expires_at > now()";
+
+  /**
+   * Of some sessions, those still live (open, unexpired, their user existing), each with its user's administrator
+   * flag as it is now; and the key's generation at the same moment.
+   */
+  public record LiveSessions(long generation, Map<String, Boolean> adminBySession) {
+  }
 
   /** The signing key of one generation, with the one it replaced (null before the first rotation). */
   public record SigningKey(long generation, JWTAuth current, JWTAuth previous) {
@@ -152,6 +167,24 @@ public final class TokenService {
         Row row = rows.iterator().next();
         return Future.succeededFuture(
           new Principal(row.getInteger("userid"), row.getString("username"), row.getBoolean("isadmin"), sessionId));
+      });
+  }
+
+  /** Which of these sessions are still live, in one query. */
+  public Future<LiveSessions> liveSessions(Collection<String> sessionIds) {
+    UUID[] ids = sessionIds.stream().map(UUID::fromString).toArray(UUID[]::new);
+    return pool.preparedQuery(LIVE_SESSIONS).execute(Tuple.tuple().addArrayOfUUID(ids))
+      .recover(DatabaseUnavailableException::classify)
+      .map(rows -> {
+        long generation = 0;
+        Map<String, Boolean> admin = new HashMap<>();
+        for (Row row : rows) {
+          generation = row.getLong("generation");
+          if (row.getUUID("id") != null) {
+            admin.put(row.getUUID("id").toString(), row.getBoolean("isadmin"));
+          }
+        }
+        return new LiveSessions(generation, admin);
       });
   }
 

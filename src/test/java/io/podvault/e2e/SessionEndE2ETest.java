@@ -4,15 +4,20 @@ import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.podvault.db.Connections;
 import io.podvault.db.EmbeddedDatabase;
 import io.podvault.support.TempDirs;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,6 +117,32 @@ class SessionEndE2ETest {
   }
 
   @Test
+  @DisplayName("an administrator's page reloads into the view of a user who is not one when the user is demoted")
+  void demotedAdministratorsPageReloads() throws Exception {
+    String demoted = "demoted-admin";
+    result(server.userToken(result(server.adminToken()), demoted, "demoted-admin-password", true));
+    // A backup that another process (the command line) runs: an administrator's socket receives its state once it
+    // has authenticated, which tells this test that the page's live connection stands.
+    UUID job = UUID.randomUUID();
+    JsonObject progress = new JsonObject().put("type", "job").put("job_id", job.toString()).put("kind", "backup")
+      .put("state", "running").put("phase", "dumping").put("started_by", "cli");
+    execute("INSERT INTO podvault.jobs (id, kind, state, started_by, progress) VALUES (?, 'backup', 'running', 'cli', ?::jsonb)",
+      job, progress.encode());
+    try (Browser page = Browser.open(baseUrl, 1024, 768)) {
+      page.signIn(demoted, "demoted-admin-password");
+      page.waitUntil(Duration.ofSeconds(20), ExpectedConditions.textToBe(By.id("job-started-by"), "Started by cli"));
+      assertThat(page.find("admin-settings").isDisplayed()).isTrue();
+
+      execute("UPDATE \"Users\" SET isadmin = false WHERE username = ?", demoted);
+      page.waitUntil(Duration.ofSeconds(60), ExpectedConditions.textToBe(By.id("who"), demoted));
+      assertThat(page.driver.getCurrentUrl()).as("still signed in").endsWith("/settings.html");
+      assertThat(page.find("admin-settings").isDisplayed()).as("the backup and restore are gone").isFalse();
+    } finally {
+      execute("DELETE FROM podvault.jobs WHERE id = ?", job);
+    }
+  }
+
+  @Test
   @DisplayName("while the database is down a page keeps its session: it says the server is unavailable, its live connection keeps retrying, and both recover when the database is back")
   void databaseDown() throws Exception {
     try (Browser page = Browser.open(baseUrl, 1024, 768)) {
@@ -144,6 +175,15 @@ class SessionEndE2ETest {
         .isEqualTo(200);
       page.waitUntil(Duration.ofSeconds(20), onSignInPage());
       assertThat(page.text("notice")).isEqualTo(SIGNED_OUT_NOTICE);
+    }
+  }
+
+  private static void execute(String sql, Object... parameters) throws Exception {
+    try (Connection c = Connections.open(server.db); PreparedStatement statement = c.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setObject(i + 1, parameters[i]);
+      }
+      statement.execute();
     }
   }
 
