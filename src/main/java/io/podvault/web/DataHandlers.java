@@ -22,6 +22,7 @@ final class DataHandlers {
   static final String BACKUP_FILE_NAME = "server_backup.sql";
   private static final int MAX_PASSWORD_FAILURES = 10;
   private static final long PASSWORD_WINDOW_MILLIS = 15 * 60 * 1000L;
+  private static final int MAX_TRACKED_USERS = 10_000;
   /** Checking the password and taking the lock can wait on a busy database, never on the dump itself. */
   private static final long START_TIMEOUT_MILLIS = 60_000;
   private static final String FIND_JOB =
@@ -32,7 +33,7 @@ final class DataHandlers {
 
   private final Vertx vertx;
   private final Pool pool;
-  private final AttemptLimiter passwordFailures = new AttemptLimiter(MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MILLIS);
+  private final AttemptLimiter passwordFailures = new AttemptLimiter(MAX_PASSWORD_FAILURES, PASSWORD_WINDOW_MILLIS, MAX_TRACKED_USERS);
 
   DataHandlers(Vertx vertx, Pool pool) {
     this.vertx = vertx;
@@ -71,7 +72,7 @@ final class DataHandlers {
         relay.close();
         ApiException error = jobError(e);
         if ("wrong_database_password".equals(error.code())) {
-          passwordFailures.recordFailure(limitKey, System.currentTimeMillis());
+          passwordFailures.record(limitKey, System.currentTimeMillis());
         }
         ctx.fail(error);
       });

@@ -16,19 +16,33 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 @DisplayName("Signing in and authenticating API calls")
 class AuthApiTest {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuthApiTest.class);
 
   private static Vertx vertx;
   private static TestServer server;
@@ -207,7 +221,99 @@ class AuthApiTest {
   }
 
   @Test
-  @DisplayName("repeated failed sign-ins for one user are refused with 429, even with the right password")
+  @DisplayName("while one address sends 1 000 wrong passwords at once, the administrator signs in from another: no 429, no 503")
+  void attackFromOneAddressLeavesTheAdministratorIn() throws Exception {
+    WebClient attacker = clientFrom("127.0.0.2", 1000);
+    WebClient owner = clientFrom("127.0.0.1", 1);
+    try {
+      List<Future<HttpResponse<Buffer>>> attack = new ArrayList<>();
+      AtomicInteger answered = new AtomicInteger();
+      for (int i = 0; i < 1000; i++) {
+        attack.add(login(attacker, TestServer.ADMIN, "guess-" + i).andThen(done -> answered.incrementAndGet()));
+      }
+      Await.until("the first answers to the attack", () -> answered.get() > 0);
+      int answeredBefore = answered.get();
+      long started = System.nanoTime();
+      HttpResponse<Buffer> signIn = result(login(owner, TestServer.ADMIN, TestServer.ADMIN_PASSWORD));
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
+      int answeredDuring = answered.get() - answeredBefore;
+
+      Map<Integer, Long> statuses = statuses(attack);
+      LOG.info("The administrator's sign-in took {} ms while one address sent 1 000 wrong passwords ({} answered "
+        + "before it began, {} while it ran; all answers by status: {})", tookMillis, answeredBefore, answeredDuring, statuses);
+      assertThat(signIn.statusCode()).as(signIn.bodyAsString()).isEqualTo(200);
+      assertThat(statuses.keySet()).as("the attack's answers").containsOnly(401, 429);
+      assertThat(statuses.get(401)).as("wrong passwords let through to the hash").isLessThanOrEqualTo(10);
+    } finally {
+      attacker.close();
+      owner.close();
+    }
+  }
+
+  @Test
+  @DisplayName("wrong passwords sent in parallel from one address get 429 after the limit; the right one from another address still works")
+  void parallelGuessesAreCounted() throws Exception {
+    String admin = result(server.adminToken());
+    result(server.userToken(admin, "guessed", "guessed-password", false));
+    WebClient guesser = clientFrom("127.0.0.3", 50);
+    WebClient elsewhere = clientFrom("127.0.0.4", 1);
+    try {
+      Map<Integer, Long> statuses = new HashMap<>();
+      boolean limited = false;
+      for (int wave = 0; wave < 20 && !limited; wave++) {
+        List<Future<HttpResponse<Buffer>>> guesses = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          guesses.add(login(guesser, "guessed", "guess-" + wave + "-" + i));
+        }
+        for (Future<HttpResponse<Buffer>> guess : guesses) {
+          HttpResponse<Buffer> response = result(guess);
+          statuses.merge(response.statusCode(), 1L, Long::sum);
+          limited |= response.statusCode() == 429 && TestServer.error(response).startsWith("too many failed sign-ins");
+        }
+      }
+      assertThat(limited).as("the failures' limit was reached: " + statuses).isTrue();
+      assertThat(statuses.keySet()).containsOnly(401, 429);
+      assertThat(statuses.get(401)).as("wrong passwords let through to the hash").isLessThanOrEqualTo(10);
+
+      HttpResponse<Buffer> right = result(login(guesser, "guessed", "guessed-password"));
+      assertThat(right.statusCode()).as("the right password from the guessing address").isEqualTo(429);
+      assertThat(right.getHeader("Retry-After")).isNotNull();
+      assertThat(right.bodyAsJsonObject().getString("code")).isEqualTo("rate_limited");
+      HttpResponse<Buffer> fresh = result(login(elsewhere, "guessed", "guessed-password"));
+      assertThat(fresh.statusCode()).as("the right password from another address").isEqualTo(200);
+    } finally {
+      guesser.close();
+      elsewhere.close();
+    }
+  }
+
+  @Test
+  @DisplayName("when more passwords wait for the hash than it queues, the rest get 503 with Retry-After at once")
+  void hashingQueueIsBounded() {
+    List<WebClient> addresses = new ArrayList<>();
+    List<Future<HttpResponse<Buffer>>> attempts = new ArrayList<>();
+    try {
+      // Sixteen addresses with four attempts each: within every address's share, and twice what the queue holds.
+      for (int a = 0; a < 16; a++) {
+        WebClient client = clientFrom("127.0.1." + (a + 1), 4);
+        addresses.add(client);
+        for (int i = 0; i < 4; i++) {
+          attempts.add(login(client, "nobody-" + a + "-" + i, "whatever-password"));
+        }
+      }
+      Map<Integer, Long> statuses = statuses(attempts);
+      LOG.info("64 sign-ins from 16 addresses at once, answers by status: {}", statuses);
+      assertThat(statuses.keySet()).as(statuses.toString()).containsOnly(401, 503);
+      HttpResponse<Buffer> busy = attempts.stream().map(Await::result).filter(r -> r.statusCode() == 503).findFirst().orElseThrow();
+      assertThat(busy.bodyAsJsonObject().getString("code")).isEqualTo("server_busy");
+      assertThat(busy.getHeader("Retry-After")).isNotNull();
+    } finally {
+      addresses.forEach(WebClient::close);
+    }
+  }
+
+  @Test
+  @DisplayName("repeated failed sign-ins for one user from one address are refused with 429, even with the right password")
   void rateLimited() {
     String admin = result(server.adminToken());
     result(server.userToken(admin, "target", "target-password", false));
@@ -281,6 +387,22 @@ class AuthApiTest {
     HttpResponse<Buffer> response = result(server.client.get("/health").send());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.bodyAsJsonObject().getString("status")).isEqualTo("ok");
+  }
+
+  /** A client whose connections come from {@code localAddress} (Linux routes all of 127/8 to the loopback). */
+  private static WebClient clientFrom(String localAddress, int connections) {
+    return WebClient.create(vertx, new WebClientOptions()
+        .setDefaultHost("127.0.0.1").setDefaultPort(server.podvault.httpPort()).setLocalAddress(localAddress),
+      new PoolOptions().setHttp1MaxSize(connections));
+  }
+
+  private static Future<HttpResponse<Buffer>> login(WebClient client, String username, String password) {
+    return client.post("/api/auth/login").sendJsonObject(new JsonObject().put("username", username).put("password", password));
+  }
+
+  private static Map<Integer, Long> statuses(List<Future<HttpResponse<Buffer>>> responses) {
+    return responses.stream().map(Await::result)
+      .collect(Collectors.groupingBy(HttpResponse::statusCode, TreeMap::new, Collectors.counting()));
   }
 
   private static JsonObject claimsOf(String token) {
