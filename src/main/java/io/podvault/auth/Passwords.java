@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Passwords {
 
   /** Hashes running or waiting: about 0.2 s each on two threads, so a full queue is about three seconds of work. */
-  static final int MAX_PENDING = 32;
+  private static final int MAX_PENDING = 32;
 
   /** Verified against when the user does not exist, so an unknown name costs the same time as a known one. */
   private static final String UNKNOWN_USER_HASH =

@@ -13,12 +13,37 @@ import java.util.Map;
  */
 public final class SignInLimits {
 
-  static final int MAX_FAILURES_PER_USER_AT_ADDRESS = 10;
-  static final int MAX_FAILURES_PER_ADDRESS = 50;
-  static final int MAX_IN_FLIGHT_PER_ADDRESS = 4;
+  private static final int MAX_FAILURES_PER_USER_AT_ADDRESS = 10;
+  private static final int MAX_FAILURES_PER_ADDRESS = 50;
+  private static final int MAX_IN_FLIGHT_PER_ADDRESS = 4;
   private static final long WINDOW_MILLIS = 15 * 60 * 1000L;
   private static final int MAX_KEYS = 50_000;
   private static final long IN_FLIGHT_RETRY_SECONDS = 1;
+
+  private final AttemptLimiter perUserAtAddress =
+    new AttemptLimiter(MAX_FAILURES_PER_USER_AT_ADDRESS, WINDOW_MILLIS, MAX_KEYS);
+  private final AttemptLimiter perAddress = new AttemptLimiter(MAX_FAILURES_PER_ADDRESS, WINDOW_MILLIS, MAX_KEYS);
+  /** Attempts admitted and not ended, per address; an address with none has no entry. */
+  private final Map<String, Integer> inFlight = new HashMap<>();
+
+  /**
+   * Admits and counts an attempt of {@code username} from {@code address}, or throws
+   * {@link TooManyAttemptsException} saying why not.
+   */
+  public Attempt admit(String username, String address, long now) {
+    if (inFlight.getOrDefault(address, 0) >= MAX_IN_FLIGHT_PER_ADDRESS) {
+      throw new TooManyAttemptsException(TooManyAttemptsException.Reason.TOO_MANY_AT_ONCE, IN_FLIGHT_RETRY_SECONDS);
+    }
+    String userKey = username.toLowerCase(Locale.ROOT) + "\n" + address;
+    long wait = Math.max(perUserAtAddress.retryAfterSeconds(userKey, now), perAddress.retryAfterSeconds(address, now));
+    if (wait > 0) {
+      throw new TooManyAttemptsException(TooManyAttemptsException.Reason.TOO_MANY_FAILURES, wait);
+    }
+    perUserAtAddress.record(userKey, now);
+    perAddress.record(address, now);
+    inFlight.merge(address, 1, Integer::sum);
+    return new Attempt(userKey, address);
+  }
 
   /** One admitted attempt, to be ended exactly once. */
   public final class Attempt {
@@ -44,30 +69,5 @@ public final class SignInLimits {
         perAddress.giveBack(address, now);
       }
     }
-  }
-
-  private final AttemptLimiter perUserAtAddress =
-    new AttemptLimiter(MAX_FAILURES_PER_USER_AT_ADDRESS, WINDOW_MILLIS, MAX_KEYS);
-  private final AttemptLimiter perAddress = new AttemptLimiter(MAX_FAILURES_PER_ADDRESS, WINDOW_MILLIS, MAX_KEYS);
-  /** Attempts admitted and not ended, per address; an address with none has no entry. */
-  private final Map<String, Integer> inFlight = new HashMap<>();
-
-  /**
-   * Admits and counts an attempt of {@code username} from {@code address}, or throws
-   * {@link TooManyAttemptsException} saying why not.
-   */
-  public Attempt admit(String username, String address, long now) {
-    if (inFlight.getOrDefault(address, 0) >= MAX_IN_FLIGHT_PER_ADDRESS) {
-      throw new TooManyAttemptsException(TooManyAttemptsException.Reason.TOO_MANY_AT_ONCE, IN_FLIGHT_RETRY_SECONDS);
-    }
-    String userKey = username.toLowerCase(Locale.ROOT) + "\n" + address;
-    long wait = Math.max(perUserAtAddress.retryAfterSeconds(userKey, now), perAddress.retryAfterSeconds(address, now));
-    if (wait > 0) {
-      throw new TooManyAttemptsException(TooManyAttemptsException.Reason.TOO_MANY_FAILURES, wait);
-    }
-    perUserAtAddress.record(userKey, now);
-    perAddress.record(address, now);
-    inFlight.merge(address, 1, Integer::sum);
-    return new Attempt(userKey, address);
   }
 }
