@@ -32,14 +32,14 @@ import java.util.UUID;
  */
 public final class TokenService {
 
-  private static final String ROTATION =
-    "previous_secret = secret, generation = generation + 1, rotated_at = now() WHERE id = 1";
+  /** What a rotation sets besides the new secret (the right-hand sides read the row as it was). */
+  private static final String ROTATION = "previous_secret = secret, generation = generation + 1, rotated_at = now()";
   /**
    * The rotation in a JDBC transaction (one parameter: the new secret). The restore's swap runs it before it
    * deletes the sessions, so the key row stays locked until the swap commits: see {@link #issue}.
    */
-  public static final String ROTATE_KEY_JDBC = "UPDATE podvault.signing_key SET secret = ?, " + ROTATION;
-  private static final String ROTATE_KEY = "UPDATE podvault.signing_key SET secret = $1, " + ROTATION;
+  public static final String ROTATE_KEY_JDBC = "UPDATE podvault.signing_key SET secret = ?, " + ROTATION + " WHERE id = 1";
+  private static final String ROTATE_KEY = "UPDATE podvault.signing_key SET secret = $1, " + ROTATION + " WHERE id = 1";
   private static final String ENSURE_KEY =
     "INSERT INTO podvault.signing_key (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING";
   private static final String READ_KEY =

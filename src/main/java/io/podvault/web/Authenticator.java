@@ -68,7 +68,7 @@ final class Authenticator implements Handler<RoutingContext> {
   }
 
   /** The answer to a refused token or key; other failures (the database unreachable) go on as they are. */
-  static ApiException refusal(CredentialsRefusedException refused) {
+  private static ApiException refusal(CredentialsRefusedException refused) {
     return switch (refused.reason()) {
       case ENDED_BY_RESTORE -> ApiException.restored("the server was restored; sign in again");
       case INVALID -> ApiException.unauthorized("your token or API key is not valid (expired, revoked or unknown); sign in again");

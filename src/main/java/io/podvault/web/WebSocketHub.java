@@ -36,12 +36,12 @@ final class WebSocketHub {
   static final long AUTH_TIMEOUT_MILLIS = 5_000;
   static final long MIN_INTERVAL_MILLIS = 100;
   static final long HEARTBEAT_MILLIS = 1_000;
-  static final long SESSION_CHECK_MILLIS = 3_000;
+  private static final long SESSION_CHECK_MILLIS = 3_000;
   private static final long PING_MILLIS = 20_000;
   private static final long DEAD_AFTER_MILLIS = 60_000;
   private static final short POLICY_VIOLATION = 1008;
   /** RFC 6455's registry: a server that cannot answer now; the page retries instead of signing out. */
-  static final short TRY_AGAIN_LATER = 1013;
+  private static final short TRY_AGAIN_LATER = 1013;
   /** When the hub sent an event (epoch milliseconds), so clients can tell pacing from network delay. */
   static final String SENT_AT = "sent_at";
   private static final String LATEST_RUNNING_JOB =
