@@ -271,6 +271,7 @@ class AuthApiTest {
           limited |= response.statusCode() == 429 && TestServer.error(response).startsWith("too many failed sign-ins");
         }
       }
+      LOG.info("Waves of 50 wrong passwords at once from one address, answers by status: {}", statuses);
       assertThat(limited).as("the failures' limit was reached: " + statuses).isTrue();
       assertThat(statuses.keySet()).containsOnly(401, 429);
       assertThat(statuses.get(401)).as("wrong passwords let through to the hash").isLessThanOrEqualTo(10);
