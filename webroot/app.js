@@ -4,6 +4,9 @@
 const podvault = (function () {
   const TOKEN = 'podvault.token';
   const USER = 'podvault.user';
+  const RESTORED = 'The server was restored; please sign in again.';
+  const SESSION_ENDED = 'Your session has ended; please sign in again.';
+  const UNAVAILABLE = 'The server is unavailable: its database cannot be reached. Try again shortly.';
 
   function token() {
     return localStorage.getItem(TOKEN);
@@ -23,6 +26,11 @@ const podvault = (function () {
   }
 
   let leaving = false;
+
+  /** The sign-in page's notice for the code of a 401: a session that a restore ended says so. */
+  function endedNotice(code) {
+    return code === 'restored' ? RESTORED : SESSION_ENDED;
+  }
 
   function signOut(notice) {
     leaving = true;
@@ -61,10 +69,12 @@ const podvault = (function () {
       json = null;
     }
     if (response.status === 401 && !options.anonymous) {
-      signOut('Your session has ended; please sign in again.');
+      signOut(endedNotice(json && json.code));
     }
     if (!response.ok) {
-      const error = new Error((json && json.error) || ('The server answered ' + response.status + '.'));
+      // A 503 leaves the session as it is: the credentials were not refused, they could not be checked.
+      const unavailable = json && json.code === 'database_unavailable';
+      const error = new Error(unavailable ? UNAVAILABLE : (json && json.error) || ('The server answered ' + response.status + '.'));
       error.status = response.status;
       error.code = json && json.code;
       throw error;
@@ -127,5 +137,5 @@ const podvault = (function () {
     return leaving;
   }
 
-  return { token, user, signIn, signOut, signingOut, api, showError, sentence, number, bytes, duration };
+  return { token, user, signIn, signOut, signingOut, endedNotice, api, showError, sentence, number, bytes, duration };
 })();

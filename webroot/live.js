@@ -3,11 +3,11 @@
 /**
  * The page's one WebSocket to the server (GET /ws). It authenticates with the page's token, hands job
  * events to listeners, and signs the page out when a restore has replaced the data. A dropped connection
- * is opened again with growing delays, except after the sign-out.
+ * is opened again with growing delays, except after the sign-out. The server also closes the socket of a
+ * session that ended or whose user's role changed: the page then asks who it is, and signs out or reloads.
  */
 const podvaultLive = (function () {
-  const RESTORED = 'The server was restored; please sign in again.';
-  const SESSION_ENDED = 'Your session has ended; please sign in again.';
+  const RESTORED = podvault.endedNotice('restored');
   const SIGNED_OUT = 'You were signed out on another page.';
   const FIRST_DELAY_MILLIS = 1000;
   const MAX_DELAY_MILLIS = 30000;
@@ -23,13 +23,16 @@ const podvaultLive = (function () {
   let over = false;
   /** A restore was seen running: if the session then turns out to be gone, the restore ended it. */
   let restoreSeen = false;
+  /** Whether the page shows an administrator's view; when the server says otherwise, the page reloads. */
+  let shownAdmin = null;
 
   function url() {
     return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
   }
 
-  /** Opens the connection once; later calls do nothing. */
-  function start() {
+  /** Opens the connection once, for the page of the user {@code me} shows; later calls do nothing. */
+  function start(me) {
+    shownAdmin = me ? me.is_admin : null;
     if (socket || timer || over) {
       return;
     }
@@ -97,7 +100,7 @@ const podvaultLive = (function () {
     const wait = delay * (0.75 + Math.random() / 2);
     delay = Math.min(delay * 2, MAX_DELAY_MILLIS);
     // The server closes the socket of a token it no longer accepts; retrying that would never end.
-    if (await sessionEnded()) {
+    if (await accountChanged()) {
       return;
     }
     if (!over) {
@@ -105,8 +108,11 @@ const podvaultLive = (function () {
     }
   }
 
-  /** Asks the server whether this page's token still works; signs the page out when it does not. */
-  async function sessionEnded() {
+  /**
+   * Asks the server whether this page's token still works: signs the page out when it does not, reloads it when
+   * the user's role is no longer the one shown. A server that cannot answer (503, unreachable) changes nothing.
+   */
+  async function accountChanged() {
     const token = podvault.token();
     if (!token) {
       end(null);
@@ -118,10 +124,21 @@ const podvaultLive = (function () {
     } catch (e) {
       return false;
     }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (e) {
+      body = null;
+    }
+    if (response.ok && body && shownAdmin !== null && body.is_admin !== shownAdmin) {
+      stop();
+      location.reload();
+      return true;
+    }
     if (response.status !== 401) {
       return false;
     }
-    end(restoreSeen ? RESTORED : SESSION_ENDED);
+    end(restoreSeen ? RESTORED : podvault.endedNotice(body && body.code));
     return true;
   }
 

@@ -8,6 +8,26 @@
   const el = (id) => document.getElementById(id);
   /** How long a backup request may go without an error or a live event before it is taken as downloading. */
   const QUIET_MILLIS = 8000;
+  /** How often the page asks again while the server answers 503. */
+  const UNAVAILABLE_RETRY_MILLIS = 3000;
+
+  /** The signed-in user; while the server is unavailable (503) the page says so and asks again. */
+  async function whoAmI() {
+    for (;;) {
+      try {
+        const me = await podvault.api('GET', '/api/auth/me');
+        el('account').className = '';
+        return me;
+      } catch (e) {
+        podvault.showError(el('account'), e.message);
+        el('account').className = 'error';
+        if (e.status !== 503) {
+          return null;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, UNAVAILABLE_RETRY_MILLIS));
+    }
+  }
 
   el('logout').addEventListener('click', async () => {
     podvaultLive.stop();
@@ -18,12 +38,8 @@
     }
   });
 
-  let me;
-  try {
-    me = await podvault.api('GET', '/api/auth/me');
-  } catch (e) {
-    podvault.showError(el('account'), e.message);
-    el('account').className = 'error';
+  const me = await whoAmI();
+  if (!me) {
     return;
   }
   el('who').textContent = me.username + (me.is_admin ? ' (administrator)' : '');
@@ -45,7 +61,7 @@
     });
   }
   // Everyone listens: a restore signs every page out, administrator or not.
-  podvaultLive.start();
+  podvaultLive.start(me);
 
   /**
    * The backup is a real form post into a hidden frame, so the browser's download manager receives the
@@ -109,8 +125,8 @@
       } catch (e) {
         body = null;
       }
-      if (body && body.code === 'unauthorized') {
-        podvault.signOut('Your session has ended; please sign in again.');
+      if (body && (body.code === 'unauthorized' || body.code === 'restored')) {
+        podvault.signOut(podvault.endedNotice(body.code));
         return;
       }
       podvault.showError(error, (body && body.error)
@@ -260,7 +276,7 @@
         body = null;
       }
       if (xhr.status === 401) {
-        podvault.signOut('Your session has ended; please sign in again.');
+        podvault.signOut(podvault.endedNotice(body && body.code));
         return;
       }
       if (body && body.code === 'server_database_pass_required') {

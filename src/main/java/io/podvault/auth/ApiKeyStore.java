@@ -1,5 +1,6 @@
 package io.podvault.auth;
 
+import io.podvault.db.DatabaseUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -62,13 +63,15 @@ public final class ApiKeyStore {
   }
 
   public Future<Optional<Principal>> authenticate(String key) {
-    return pool.preparedQuery(FIND_OWNER).execute(Tuple.of(key)).map(rows -> {
-      if (rows.size() == 0) {
-        return Optional.empty();
-      }
-      Row row = rows.iterator().next();
-      return Optional.of(new Principal(row.getInteger("userid"), row.getString("username"), row.getBoolean("isadmin"), null));
-    });
+    return pool.preparedQuery(FIND_OWNER).execute(Tuple.of(key))
+      .recover(DatabaseUnavailableException::classify)
+      .map(rows -> {
+        if (rows.size() == 0) {
+          return Optional.empty();
+        }
+        Row row = rows.iterator().next();
+        return Optional.of(new Principal(row.getInteger("userid"), row.getString("username"), row.getBoolean("isadmin"), null));
+      });
   }
 
   private static String newKey() {

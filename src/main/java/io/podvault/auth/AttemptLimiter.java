@@ -1,58 +1,78 @@
 package io.podvault.auth;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Counts failed attempts per key (a user name, an address) in a sliding window and says when a key has
- * had too many. Used on the event loop only, so it needs no locking. Login and the backup endpoint's
- * database password both go through one.
+ * Counts attempts per key (an address, a user at an address) and says when a key has had too many. Each key
+ * has a bucket that an attempt fills by one and that drains by {@code maxAttempts} per window: a key may make
+ * {@code maxAttempts} attempts at once, then one each {@code window / maxAttempts}. That is two numbers per key,
+ * for at most {@code maxKeys} keys; beyond that the key used least recently is forgotten. Used on the event loop
+ * only, so it needs no locking. Sign-in and the backup endpoint's database password both go through one.
  */
 public final class AttemptLimiter {
 
-  private static final int MAX_TRACKED_KEYS = 100_000;
-
-  private final int maxFailures;
-  private final long windowMillis;
-  private final Map<String, Deque<Long>> failures = new HashMap<>();
-
-  public AttemptLimiter(int maxFailures, long windowMillis) {
-    this.maxFailures = maxFailures;
-    this.windowMillis = windowMillis;
+  /** How full a key's bucket is, as of a moment. */
+  private static final class Bucket {
+    double level;
+    long at;
   }
 
-  /** Seconds until the key may try again, or 0 when it may try now. */
+  private final int maxAttempts;
+  private final double drainPerMilli;
+  private final Map<String, Bucket> buckets;
+
+  public AttemptLimiter(int maxAttempts, long windowMillis, int maxKeys) {
+    this.maxAttempts = maxAttempts;
+    this.drainPerMilli = (double) maxAttempts / windowMillis;
+    this.buckets = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
+        return size() > maxKeys;
+      }
+    };
+  }
+
+  /** Seconds until the key may make one more attempt, or 0 when it may now. */
   public long retryAfterSeconds(String key, long now) {
-    Deque<Long> times = failures.get(key);
-    if (times == null) {
+    double level = level(key, now);
+    if (level + 1 <= maxAttempts) {
       return 0;
     }
-    prune(times, now);
-    if (times.size() < maxFailures) {
-      return 0;
-    }
-    return Math.max(1, (times.peekFirst() + windowMillis - now + 999) / 1000);
+    return Math.max(1, (long) Math.ceil((level + 1 - maxAttempts) / drainPerMilli / 1000));
   }
 
-  public void recordFailure(String key, long now) {
-    if (failures.size() >= MAX_TRACKED_KEYS) {
-      failures.values().removeIf(times -> {
-        prune(times, now);
-        return times.isEmpty();
-      });
-    }
-    failures.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(now);
+  /** Counts one attempt. */
+  public void record(String key, long now) {
+    Bucket bucket = buckets.computeIfAbsent(key, k -> new Bucket());
+    bucket.level = drained(bucket, now) + 1;
+    bucket.at = now;
   }
 
-  public void reset(String key) {
-    failures.remove(key);
+  /** Takes back one attempt that turned out not to count (the password was right). */
+  public void giveBack(String key, long now) {
+    Bucket bucket = buckets.get(key);
+    if (bucket == null) {
+      return;
+    }
+    bucket.level = drained(bucket, now) - 1;
+    bucket.at = now;
+    if (bucket.level <= 0) {
+      buckets.remove(key);
+    }
   }
 
-  private void prune(Deque<Long> times, long now) {
-    while (!times.isEmpty() && times.peekFirst() <= now - windowMillis) {
-      times.removeFirst();
-    }
+  /** How many keys are remembered. */
+  int size() {
+    return buckets.size();
+  }
+
+  private double level(String key, long now) {
+    Bucket bucket = buckets.get(key);
+    return bucket == null ? 0 : drained(bucket, now);
+  }
+
+  private double drained(Bucket bucket, long now) {
+    return Math.max(0, bucket.level - (now - bucket.at) * drainPerMilli);
   }
 }

@@ -1,5 +1,6 @@
 package io.podvault.auth;
 
+import io.podvault.db.DatabaseUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,14 +32,16 @@ public final class UserStore {
   }
 
   public Future<Optional<Account>> findByName(String username) {
-    return pool.preparedQuery(FIND_BY_NAME).execute(Tuple.of(username)).map(rows -> {
-      if (rows.size() == 0) {
-        return Optional.empty();
-      }
-      Row row = rows.iterator().next();
-      return Optional.of(new Account(row.getInteger("userid"), row.getString("username"),
-        row.getBoolean("isadmin"), row.getString("hashed_pw")));
-    });
+    return pool.preparedQuery(FIND_BY_NAME).execute(Tuple.of(username))
+      .recover(DatabaseUnavailableException::classify)
+      .map(rows -> {
+        if (rows.size() == 0) {
+          return Optional.empty();
+        }
+        Row row = rows.iterator().next();
+        return Optional.of(new Account(row.getInteger("userid"), row.getString("username"),
+          row.getBoolean("isadmin"), row.getString("hashed_pw")));
+      });
   }
 
   public Future<Boolean> anyAdministrator() {

@@ -1,5 +1,6 @@
 package io.podvault.restore;
 
+import io.podvault.auth.TokenService;
 import io.podvault.db.JobLock;
 import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
@@ -34,7 +35,6 @@ public final class SchemaSwap {
   private static final String GRANTS =
     "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, a.privilege_type "
       + "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = '" + LIVE + "'";
-  private static final String ROTATE_KEY = "UPDATE podvault.signing_key SET secret = ?, rotated_at = now()";
   private static final String END_SESSIONS = "DELETE FROM podvault.sessions";
   /** The job is done once this commits, so a crash right after the commit cannot make the record lie. */
   private static final String JOB_SUCCEEDED = "UPDATE podvault.jobs SET state = 'succeeded', finished_at = now(), error = NULL, "
@@ -128,7 +128,7 @@ public final class SchemaSwap {
       for (String grant : grants) {
         s.execute(grant);
       }
-      try (PreparedStatement ps = c.prepareStatement(ROTATE_KEY)) {
+      try (PreparedStatement ps = c.prepareStatement(TokenService.ROTATE_KEY_JDBC)) {
         ps.setString(1, newSigningKey);
         ps.executeUpdate();
       }

@@ -20,6 +20,11 @@ public class ApiException extends RuntimeException {
     return new ApiException(401, "unauthorized", message);
   }
 
+  /** A token or a sign-in that a restore ended: the page shows the restore notice. */
+  public static ApiException restored(String message) {
+    return new ApiException(401, "restored", message);
+  }
+
   public static ApiException forbidden(String message) {
     return new ApiException(403, "forbidden", message);
   }

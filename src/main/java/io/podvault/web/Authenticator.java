@@ -1,6 +1,7 @@
 package io.podvault.web;
 
 import io.podvault.auth.ApiKeyStore;
+import io.podvault.auth.CredentialsRefusedException;
 import io.podvault.auth.Principal;
 import io.podvault.auth.TokenService;
 import io.vertx.core.Future;
@@ -52,8 +53,8 @@ final class Authenticator implements Handler<RoutingContext> {
     if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       caller = tokens.authenticate(authorization.substring(7).trim());
     } else if (apiKey != null && !apiKey.isBlank()) {
-      caller = apiKeys.authenticate(apiKey.trim())
-        .compose(found -> found.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture("unknown key")));
+      caller = apiKeys.authenticate(apiKey.trim()).map(found -> found.orElseThrow(
+        () -> new CredentialsRefusedException(CredentialsRefusedException.Reason.INVALID)));
     } else {
       ctx.fail(ApiException.unauthorized("sign in first: send Authorization: Bearer <token> or Api-Key: <key>"));
       return;
@@ -63,6 +64,14 @@ final class Authenticator implements Handler<RoutingContext> {
         ctx.put(PRINCIPAL, principal);
         ctx.next();
       })
-      .onFailure(e -> ctx.fail(ApiException.unauthorized("your token or API key is not valid (expired, revoked or unknown); sign in again")));
+      .onFailure(e -> ctx.fail(e instanceof CredentialsRefusedException refused ? refusal(refused) : e));
+  }
+
+  /** The answer to a refused token or key; other failures (the database unreachable) go on as they are. */
+  private static ApiException refusal(CredentialsRefusedException refused) {
+    return switch (refused.reason()) {
+      case ENDED_BY_RESTORE -> ApiException.restored("the server was restored; sign in again");
+      case INVALID -> ApiException.unauthorized("your token or API key is not valid (expired, revoked or unknown); sign in again");
+    };
   }
 }

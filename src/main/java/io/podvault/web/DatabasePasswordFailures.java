@@ -4,15 +4,17 @@ import io.podvault.auth.AttemptLimiter;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Wrong database passwords per administrator, for backup and restore alike: after ten in fifteen minutes the
- * caller gets 429 until the oldest of them is out of the window. Used on the event loop only.
+ * Wrong database passwords per administrator, for backup and restore alike: ten at once, then one each ninety
+ * seconds (see {@link AttemptLimiter}); beyond that the caller gets 429. The password is compared on the event
+ * loop and the failure counted at once, so guesses sent in parallel are counted like guesses in a row.
  */
 final class DatabasePasswordFailures {
 
   private static final int MAX_FAILURES = 10;
   private static final long WINDOW_MILLIS = 15 * 60 * 1000L;
+  private static final int MAX_TRACKED_USERS = 10_000;
 
-  private final AttemptLimiter limiter = new AttemptLimiter(MAX_FAILURES, WINDOW_MILLIS);
+  private final AttemptLimiter limiter = new AttemptLimiter(MAX_FAILURES, WINDOW_MILLIS, MAX_TRACKED_USERS);
 
   /** Fails the request with 429 and {@code Retry-After} when the caller has had too many wrong passwords. */
   void requireAllowed(RoutingContext ctx) {
@@ -24,7 +26,7 @@ final class DatabasePasswordFailures {
   }
 
   void record(RoutingContext ctx) {
-    limiter.recordFailure(key(ctx), System.currentTimeMillis());
+    limiter.record(key(ctx), System.currentTimeMillis());
   }
 
   private static String key(RoutingContext ctx) {

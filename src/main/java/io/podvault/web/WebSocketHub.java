@@ -4,6 +4,7 @@ import static io.podvault.job.Fields.*;
 
 import io.podvault.auth.Principal;
 import io.podvault.auth.TokenService;
+import io.podvault.db.DatabaseUnavailableException;
 import io.podvault.job.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,8 +14,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * A socket must authenticate with its first frame. Progress is coalesced per job (about ten events a
  * second, but every table, phase and end shown, and the latest state again each second while a job
  * runs); a socket that cannot keep up keeps only the newest event per job, so a slow or dead client never
- * holds up the job or the others. Runs on the web verticle's event loop only.
+ * holds up the job or the others. Every few seconds one query re-checks the signed-in sockets' sessions, and a
+ * socket whose session ended (expired, ended by another process, its user deleted) or whose user's role changed
+ * is closed; the page then asks the server where it stands. Runs on the web verticle's event loop only.
  */
 final class WebSocketHub {
 
@@ -31,9 +36,12 @@ final class WebSocketHub {
   static final long AUTH_TIMEOUT_MILLIS = 5_000;
   static final long MIN_INTERVAL_MILLIS = 100;
   static final long HEARTBEAT_MILLIS = 1_000;
+  private static final long SESSION_CHECK_MILLIS = 3_000;
   private static final long PING_MILLIS = 20_000;
   private static final long DEAD_AFTER_MILLIS = 60_000;
   private static final short POLICY_VIOLATION = 1008;
+  /** RFC 6455's registry: a server that cannot answer now; the page retries instead of signing out. */
+  private static final short TRY_AGAIN_LATER = 1013;
   /** When the hub sent an event (epoch milliseconds), so clients can tell pacing from network delay. */
   static final String SENT_AT = "sent_at";
   private static final String LATEST_RUNNING_JOB =
@@ -44,6 +52,8 @@ final class WebSocketHub {
   private final Pool pool;
   private final Map<ServerWebSocket, Client> clients = new HashMap<>();
   private final Map<String, JobStream> jobs = new LinkedHashMap<>();
+  /** The key's generation at the last session check; -1 before the first. */
+  private long checkedGeneration = -1;
 
   WebSocketHub(Vertx vertx, TokenService tokens, Pool pool) {
     this.vertx = vertx;
@@ -54,6 +64,7 @@ final class WebSocketHub {
     vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_ENDED, message -> signOutSession(message.body()));
     vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
     vertx.setPeriodic(PING_MILLIS, id -> pingAll());
+    vertx.setPeriodic(SESSION_CHECK_MILLIS, id -> checkSessions());
   }
 
   /** One socket, from its upgrade on. */
@@ -95,7 +106,13 @@ final class WebSocketHub {
             sendLatestState(client);
           }
         })
-        .onFailure(e -> socket.close(POLICY_VIOLATION, "the token is not valid; sign in again"));
+        .onFailure(e -> {
+          if (e instanceof DatabaseUnavailableException) {
+            socket.close(TRY_AGAIN_LATER, "the database cannot be reached; try again shortly");
+          } else {
+            socket.close(POLICY_VIOLATION, "the token is not valid; sign in again");
+          }
+        });
     });
   }
 
@@ -141,6 +158,35 @@ final class WebSocketHub {
         client.socket.writePing(Buffer.buffer("podvault"));
       }
     }
+  }
+
+  private void checkSessions() {
+    List<Client> signedIn = clients.values().stream().filter(c -> c.principal != null && !c.signedOut).toList();
+    if (signedIn.isEmpty()) {
+      return;
+    }
+    tokens.liveSessions(signedIn.stream().map(c -> c.principal.sessionId()).collect(Collectors.toSet()))
+      .onSuccess(live -> {
+        boolean rotated = checkedGeneration >= 0 && live.generation() != checkedGeneration;
+        checkedGeneration = live.generation();
+        if (rotated) {
+          // A restore has just swapped the data in: its own sign-out, with the restore's notice, is on its way.
+          return;
+        }
+        for (Client client : signedIn) {
+          if (client.signedOut) {
+            continue;
+          }
+          Boolean admin = live.adminBySession().get(client.principal.sessionId());
+          if (admin == null) {
+            client.socket.close(POLICY_VIOLATION, "your session has ended");
+          } else if (admin != client.principal.admin()) {
+            client.socket.close(POLICY_VIOLATION, "your role changed; reload the page");
+          }
+        }
+      })
+      // Nothing is closed for a database that cannot answer: the sessions may well be fine.
+      .onFailure(e -> LOG.debug("Sessions not checked: {}", e.toString()));
   }
 
   private void signOutEveryone(JsonObject event) {

@@ -3,8 +3,12 @@ package io.podvault.web;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.podvault.auth.TokenService;
 import io.podvault.db.Connections;
+import io.podvault.support.Await;
+import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -12,15 +16,33 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 @DisplayName("Signing in and authenticating API calls")
 class AuthApiTest {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuthApiTest.class);
 
   private static Vertx vertx;
   private static TestServer server;
@@ -199,7 +221,100 @@ class AuthApiTest {
   }
 
   @Test
-  @DisplayName("repeated failed sign-ins for one user are refused with 429, even with the right password")
+  @DisplayName("while one address sends 1 000 wrong passwords at once, the administrator signs in from another: no 429, no 503")
+  void attackFromOneAddressLeavesTheAdministratorIn() throws Exception {
+    WebClient attacker = clientFrom("127.0.0.2", 1000);
+    WebClient owner = clientFrom("127.0.0.1", 1);
+    try {
+      List<Future<HttpResponse<Buffer>>> attack = new ArrayList<>();
+      AtomicInteger answered = new AtomicInteger();
+      for (int i = 0; i < 1000; i++) {
+        attack.add(login(attacker, TestServer.ADMIN, "guess-" + i).andThen(done -> answered.incrementAndGet()));
+      }
+      Await.until("the first answers to the attack", () -> answered.get() > 0);
+      int answeredBefore = answered.get();
+      long started = System.nanoTime();
+      HttpResponse<Buffer> signIn = result(login(owner, TestServer.ADMIN, TestServer.ADMIN_PASSWORD));
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
+      int answeredDuring = answered.get() - answeredBefore;
+
+      Map<Integer, Long> statuses = statuses(attack);
+      LOG.info("The administrator's sign-in took {} ms while one address sent 1 000 wrong passwords ({} answered "
+        + "before it began, {} while it ran; all answers by status: {})", tookMillis, answeredBefore, answeredDuring, statuses);
+      assertThat(signIn.statusCode()).as(signIn.bodyAsString()).isEqualTo(200);
+      assertThat(statuses.keySet()).as("the attack's answers").containsOnly(401, 429);
+      assertThat(statuses.get(401)).as("wrong passwords let through to the hash").isLessThanOrEqualTo(10);
+    } finally {
+      attacker.close();
+      owner.close();
+    }
+  }
+
+  @Test
+  @DisplayName("wrong passwords sent in parallel from one address get 429 after the limit; the right one from another address still works")
+  void parallelGuessesAreCounted() throws Exception {
+    String admin = result(server.adminToken());
+    result(server.userToken(admin, "guessed", "guessed-password", false));
+    WebClient guesser = clientFrom("127.0.0.3", 50);
+    WebClient elsewhere = clientFrom("127.0.0.4", 1);
+    try {
+      Map<Integer, Long> statuses = new HashMap<>();
+      boolean limited = false;
+      for (int wave = 0; wave < 20 && !limited; wave++) {
+        List<Future<HttpResponse<Buffer>>> guesses = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          guesses.add(login(guesser, "guessed", "guess-" + wave + "-" + i));
+        }
+        for (Future<HttpResponse<Buffer>> guess : guesses) {
+          HttpResponse<Buffer> response = result(guess);
+          statuses.merge(response.statusCode(), 1L, Long::sum);
+          limited |= response.statusCode() == 429 && TestServer.error(response).startsWith("too many failed sign-ins");
+        }
+      }
+      LOG.info("Waves of 50 wrong passwords at once from one address, answers by status: {}", statuses);
+      assertThat(limited).as("the failures' limit was reached: " + statuses).isTrue();
+      assertThat(statuses.keySet()).containsOnly(401, 429);
+      assertThat(statuses.get(401)).as("wrong passwords let through to the hash").isLessThanOrEqualTo(10);
+
+      HttpResponse<Buffer> right = result(login(guesser, "guessed", "guessed-password"));
+      assertThat(right.statusCode()).as("the right password from the guessing address").isEqualTo(429);
+      assertThat(right.getHeader("Retry-After")).isNotNull();
+      assertThat(right.bodyAsJsonObject().getString("code")).isEqualTo("rate_limited");
+      HttpResponse<Buffer> fresh = result(login(elsewhere, "guessed", "guessed-password"));
+      assertThat(fresh.statusCode()).as("the right password from another address").isEqualTo(200);
+    } finally {
+      guesser.close();
+      elsewhere.close();
+    }
+  }
+
+  @Test
+  @DisplayName("when more passwords wait for the hash than it queues, the rest get 503 with Retry-After at once")
+  void hashingQueueIsBounded() {
+    List<WebClient> addresses = new ArrayList<>();
+    List<Future<HttpResponse<Buffer>>> attempts = new ArrayList<>();
+    try {
+      // Sixteen addresses with four attempts each: within every address's share, and twice what the queue holds.
+      for (int a = 0; a < 16; a++) {
+        WebClient client = clientFrom("127.0.1." + (a + 1), 4);
+        addresses.add(client);
+        for (int i = 0; i < 4; i++) {
+          attempts.add(login(client, "nobody-" + a + "-" + i, "whatever-password"));
+        }
+      }
+      Map<Integer, Long> statuses = statuses(attempts);
+      LOG.info("64 sign-ins from 16 addresses at once, answers by status: {}", statuses);
+      assertThat(statuses.keySet()).as(statuses.toString()).containsOnly(401, 503);
+      HttpResponse<Buffer> busy = attempts.stream().map(Await::result).filter(r -> r.statusCode() == 503).findFirst().orElseThrow();
+      assertThat(busy.bodyAsJsonObject().getString("code")).isEqualTo("server_busy");
+      assertThat(busy.getHeader("Retry-After")).isNotNull();
+    } finally {
+      addresses.forEach(WebClient::close);
+    }
+  }
+
+  @Test
+  @DisplayName("repeated failed sign-ins for one user from one address are refused with 429, even with the right password")
   void rateLimited() {
     String admin = result(server.adminToken());
     result(server.userToken(admin, "target", "target-password", false));
@@ -213,6 +328,61 @@ class AuthApiTest {
   }
 
   @Test
+  @DisplayName("a sign-in whose password check overlaps a restore's swap gets 401 'restored' and opens no session")
+  void signInOverlappingASwap() throws Exception {
+    try (Connection swap = Connections.open(server.db)) {
+      swap.setAutoCommit(false);
+      // The swap's step on the key: from here until its commit the key row is locked and of a new generation.
+      try (PreparedStatement rotate = swap.prepareStatement(TokenService.ROTATE_KEY_JDBC)) {
+        rotate.setString(1, TokenService.newSecret());
+        rotate.executeUpdate();
+      }
+      Future<HttpResponse<Buffer>> signIn = server.client.post("/api/auth/login")
+        .sendJsonObject(new JsonObject().put("username", TestServer.ADMIN).put("password", TestServer.ADMIN_PASSWORD));
+      Await.until("the sign-in's session waiting for the swap", AuthApiTest::sessionInsertWaits);
+      try (Statement s = swap.createStatement()) {
+        s.execute("DELETE FROM podvault.sessions");
+      }
+      swap.commit();
+
+      HttpResponse<Buffer> response = result(signIn);
+      assertThat(response.statusCode()).isEqualTo(401);
+      assertThat(response.bodyAsJsonObject().getString("code")).isEqualTo("restored");
+      assertThat(TestServer.error(response)).contains("restored while you were signing in");
+      assertThat(sessions()).as("no session was opened on the restored data").isZero();
+    }
+    assertThat(me(result(server.adminToken())).statusCode()).as("the next sign-in works").isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("after a restore a token from before it gets 401 'restored'; a forged or garbage token gets a plain 401")
+  void tokenFromBeforeARestore() throws Exception {
+    String before = result(server.adminToken());
+    JsonObject claims = claimsOf(before);
+    Path file = TestServer.tempDir("auth-restore").resolve("server_backup.sql");
+    assertThat(result(server.downloadBackup(before, TestPostgres.PASSWORD, file)).statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> accepted = result(server.uploadRestore(before, file, TestPostgres.PASSWORD));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    assertThat(server.awaitJob(before, accepted.bodyAsJsonObject().getString("job_id")).getString("state"))
+      .isEqualTo("succeeded");
+
+    HttpResponse<Buffer> old = me(before);
+    assertThat(old.statusCode()).isEqualTo(401);
+    assertThat(old.bodyAsJsonObject().getString("code")).isEqualTo("restored");
+    assertThat(TestServer.error(old)).isEqualTo("the server was restored; sign in again");
+
+    JWTAuth forger = JWTAuth.create(vertx, new JWTAuthOptions()
+      .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("not-the-server-key-at-all-0123456789")));
+    HttpResponse<Buffer> forged = me(forger.generateToken(claims, new JWTOptions()));
+    assertThat(forged.statusCode()).isEqualTo(401);
+    assertThat(forged.bodyAsJsonObject().getString("code")).isEqualTo("unauthorized");
+    HttpResponse<Buffer> garbage = me("not.a.jwt");
+    assertThat(garbage.statusCode()).isEqualTo(401);
+    assertThat(garbage.bodyAsJsonObject().getString("code")).isEqualTo("unauthorized");
+    assertThat(me(result(server.adminToken())).statusCode()).as("a new sign-in works").isEqualTo(200);
+  }
+
+  @Test
   @DisplayName("GET /health answers ok while the database is reachable")
   void health() {
     HttpResponse<Buffer> response = result(server.client.get("/health").send());
@@ -220,9 +390,45 @@ class AuthApiTest {
     assertThat(response.bodyAsJsonObject().getString("status")).isEqualTo("ok");
   }
 
+  /** A client whose connections come from {@code localAddress} (Linux routes all of 127/8 to the loopback). */
+  private static WebClient clientFrom(String localAddress, int connections) {
+    return WebClient.create(vertx, new WebClientOptions()
+        .setDefaultHost("127.0.0.1").setDefaultPort(server.podvault.httpPort()).setLocalAddress(localAddress),
+      new PoolOptions().setHttp1MaxSize(connections));
+  }
+
+  private static Future<HttpResponse<Buffer>> login(WebClient client, String username, String password) {
+    return client.post("/api/auth/login").sendJsonObject(new JsonObject().put("username", username).put("password", password));
+  }
+
+  private static Map<Integer, Long> statuses(List<Future<HttpResponse<Buffer>>> responses) {
+    return responses.stream().map(Await::result)
+      .collect(Collectors.groupingBy(HttpResponse::statusCode, TreeMap::new, Collectors.counting()));
+  }
+
   private static JsonObject claimsOf(String token) {
     String payload = token.split("\\.")[1];
     return new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(payload), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** True while a session insert waits for a lock (the key row a swap holds). */
+  private static boolean sessionInsertWaits() {
+    try (var c = Connections.open(server.db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+           + "current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO podvault.sessions%'")) {
+      rs.next();
+      return rs.getInt(1) > 0;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int sessions() throws Exception {
+    try (var c = Connections.open(server.db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM podvault.sessions")) {
+      rs.next();
+      return rs.getInt(1);
+    }
   }
 
   private static String signingKey() throws Exception {

@@ -8,6 +8,7 @@ import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -23,7 +24,10 @@ import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -181,11 +185,7 @@ class WebSocketHubTest {
   @DisplayName("a socket that joins mid-job first receives the job's latest state")
   void lateJoiner() throws Exception {
     HttpClient http = vertx.createHttpClient();
-    HttpClientResponse response = result(http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost")
-        .setPort(server.podvault.httpPort()).setURI("/api/data/backup_server")
-        .putHeader("Authorization", "Bearer " + admin).putHeader("Content-Type", "application/json"))
-      .compose(request -> request.send(new JsonObject().put("database_pass", TestPostgres.PASSWORD).encode())
-        .onSuccess(HttpClientResponse::pause)));
+    HttpClientResponse response = pausedBackup(http);
     String jobId = response.getHeader("X-Podvault-Job");
     Thread.sleep(500);
     List<Frame> frames = new CopyOnWriteArrayList<>();
@@ -227,6 +227,64 @@ class WebSocketHubTest {
     });
     assertThat(test.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     admin = result(server.adminToken());
+  }
+
+  @Test
+  @DisplayName("a socket whose session ends is closed: expired, ended by another process, its user deleted or no longer an administrator; the others stay")
+  void endedSessionsAreClosed() throws Exception {
+    List<String> ending = List.of("ws-expired", "ws-ended", "ws-deleted", "ws-demoted");
+    Map<String, String> tokens = new LinkedHashMap<>();
+    for (String name : ending) {
+      tokens.put(name, result(server.userToken(admin, name, name + "-password", true)));
+    }
+    tokens.put("ws-staying", result(server.userToken(admin, "ws-staying", "ws-staying-password", true)));
+    HttpClient http = vertx.createHttpClient();
+    // A job runs, so each administrator's socket receives its latest state once it has authenticated.
+    HttpClientResponse download = pausedBackup(http);
+    Map<String, WebSocket> sockets = new LinkedHashMap<>();
+    Map<String, Promise<Short>> closes = new LinkedHashMap<>();
+    for (Map.Entry<String, String> user : tokens.entrySet()) {
+      List<Frame> frames = new CopyOnWriteArrayList<>();
+      WebSocket ws = result(connect(user.getValue(), frames));
+      Promise<Short> closed = Promise.promise();
+      ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+      awaitFrame(frames, e -> "running".equals(e.getString("state")));
+      sockets.put(user.getKey(), ws);
+      closes.put(user.getKey(), closed);
+    }
+
+    try (Connection c = Connections.open(server.db); Statement s = c.createStatement()) {
+      s.execute("UPDATE podvault.sessions SET expires_at = now() WHERE user_id = " + userId("ws-expired"));
+      s.execute("DELETE FROM podvault.sessions WHERE user_id = " + userId("ws-ended"));
+      s.execute("DELETE FROM \"Users\" WHERE username = 'ws-deleted'");
+      s.execute("UPDATE \"Users\" SET isadmin = false WHERE username = 'ws-demoted'");
+    }
+    for (String name : ending) {
+      assertThat(result(closes.get(name).future())).as(name + "'s socket is closed").isEqualTo((short) 1008);
+    }
+    assertThat(sockets.get("ws-staying").isClosed()).as("the checks that closed the others kept this one").isFalse();
+
+    result(sockets.get("ws-staying").close());
+    download.handler(b -> { }).resume();
+    result(download.end());
+    result(http.close());
+  }
+
+  /** Starts a backup whose download is not read, so that the job stays running. */
+  private static HttpClientResponse pausedBackup(HttpClient http) {
+    return result(http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost")
+        .setPort(server.podvault.httpPort()).setURI("/api/data/backup_server")
+        .putHeader("Authorization", "Bearer " + admin).putHeader("Content-Type", "application/json"))
+      .compose(request -> request.send(new JsonObject().put("database_pass", TestPostgres.PASSWORD).encode())
+        .onSuccess(HttpClientResponse::pause)));
+  }
+
+  private static int userId(String username) throws Exception {
+    try (Connection c = Connections.open(server.db);
+         var rs = c.createStatement().executeQuery("SELECT userid FROM \"Users\" WHERE username = '" + username + "'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
   }
 
   /** The restore's 202 answer, kept for the assertions. */
