@@ -44,8 +44,7 @@ final class BackupJob implements Runnable {
   static BackupJob open(DbCoordinates db, SchemaCheck schema, String password, JobProgress progress, StreamSender stream)
     throws JobException {
     if (!db.passwordMatches(password)) {
-      throw new JobException(JobFailure.WRONG_DATABASE_PASSWORD,
-        "the database password is wrong: it must be the password of the database role podvault uses");
+      throw JobException.wrongDatabasePassword();
     }
     Connection connection = null;
     CopyOutConnection rows = null;

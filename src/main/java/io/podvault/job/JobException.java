@@ -20,6 +20,12 @@ public class JobException extends Exception {
     this.failure = failure;
   }
 
+  /** A typed database password that is not this server's. */
+  public static JobException wrongDatabasePassword() {
+    return new JobException(JobFailure.WRONG_DATABASE_PASSWORD,
+      "the database password is wrong: it must be the password of the database role podvault uses");
+  }
+
   /** Another backup or restore holds the job lock. */
   public static JobException jobRunning() {
     return new JobException(JobFailure.JOB_RUNNING,

@@ -29,12 +29,12 @@ final class DataHandlers {
 
   private final Vertx vertx;
   private final Pool pool;
-  private final DatabasePasswordFailures passwordFailures;
+  private final DatabasePasswords databasePasswords;
 
-  DataHandlers(Vertx vertx, Pool pool, DatabasePasswordFailures passwordFailures) {
+  DataHandlers(Vertx vertx, Pool pool, DatabasePasswords databasePasswords) {
     this.vertx = vertx;
     this.pool = pool;
-    this.passwordFailures = passwordFailures;
+    this.databasePasswords = databasePasswords;
   }
 
   /** PinePods' unauthenticated probe. */
@@ -50,7 +50,8 @@ final class DataHandlers {
     String password = Requests.isForm(ctx)
       ? Requests.requiredString(new JsonObject().put(DATABASE_PASS, ctx.request().getFormAttribute(DATABASE_PASS)), DATABASE_PASS, 1024)
       : Requests.requiredString(Requests.jsonBody(ctx), DATABASE_PASS, 1024);
-    passwordFailures.requireAllowed(ctx);
+    // Checked here as well as by the job: a wrong one is counted before the next request is read.
+    databasePasswords.require(ctx, password);
     DownloadRelay relay = new DownloadRelay(vertx, ctx.response(), BACKUP_FILE_NAME);
     JsonObject request = new JsonObject()
       .put(DATABASE_PASS, password)
@@ -62,11 +63,7 @@ final class DataHandlers {
       .onSuccess(reply -> relay.begin(reply.body().getString(JOB_ID)))
       .onFailure(e -> {
         relay.close();
-        ApiException error = jobError(e);
-        if ("wrong_database_password".equals(error.code())) {
-          passwordFailures.record(ctx);
-        }
-        ctx.fail(error);
+        ctx.fail(jobError(e));
       });
   }
 

@@ -2,7 +2,6 @@ package io.podvault.web;
 
 import static io.podvault.job.Fields.*;
 
-import io.podvault.config.DbCoordinates;
 import io.podvault.job.Addresses;
 import io.podvault.job.JobFailure;
 import io.vertx.core.Vertx;
@@ -47,14 +46,12 @@ final class RestoreUpload {
 
   private final Vertx vertx;
   private final long maxBytes;
-  private final DbCoordinates db;
-  private final DatabasePasswordFailures passwordFailures;
+  private final DatabasePasswords databasePasswords;
 
-  RestoreUpload(Vertx vertx, long maxBytes, DbCoordinates db, DatabasePasswordFailures passwordFailures) {
+  RestoreUpload(Vertx vertx, long maxBytes, DatabasePasswords databasePasswords) {
     this.vertx = vertx;
     this.maxBytes = maxBytes;
-    this.db = db;
-    this.passwordFailures = passwordFailures;
+    this.databasePasswords = databasePasswords;
   }
 
   void handle(RoutingContext ctx) {
@@ -72,7 +69,7 @@ final class RestoreUpload {
       && Long.parseLong(length) > maxBytes) {
       throw tooLarge();
     }
-    passwordFailures.requireAllowed(ctx);
+    databasePasswords.requireAllowed(ctx);
     String notify = "restore.upload." + UUID.randomUUID();
     JsonObject begin = new JsonObject()
       .put(STARTED_BY, Authenticator.principal(ctx).username())
@@ -270,18 +267,17 @@ final class RestoreUpload {
      * A failed proof counts against the caller like a wrong password for a backup.
      */
     private void proveServerPassword() {
-      if (serverPasswordProved || db.passwordMatches(password)) {
+      if (serverPasswordProved || databasePasswords.isThisServers(password)) {
         serverPasswordProved = true;
         return;
       }
       if (serverPassword == null || serverPassword.isEmpty()) {
-        passwordFailures.record(ctx);
+        databasePasswords.record(ctx);
         throw new ApiException(JobFailure.SERVER_PASSWORD_REQUIRED.httpStatus(), JobFailure.SERVER_PASSWORD_REQUIRED.code(),
           "the password entered is not this server's database password; if the backup comes from another server, also "
             + "enter this server's database password (field '" + SERVER_PASSWORD_FIELD + "'), otherwise check the password");
       }
-      if (!db.passwordMatches(serverPassword)) {
-        passwordFailures.record(ctx);
+      if (!databasePasswords.matches(ctx, serverPassword)) {
         throw new ApiException(JobFailure.WRONG_DATABASE_PASSWORD.httpStatus(), JobFailure.WRONG_DATABASE_PASSWORD.code(),
           "the field '" + SERVER_PASSWORD_FIELD + "' is not this server's database password");
       }

@@ -83,10 +83,10 @@ public class WebVerticle extends VerticleBase {
     AuthHandlers auth = new AuthHandlers(users, passwords, tokens);
     UserHandlers admin = new UserHandlers(users, passwords);
     KeyHandlers keys = new KeyHandlers(apiKeys);
-    DatabasePasswordFailures passwordFailures = new DatabasePasswordFailures();
-    DataHandlers data = new DataHandlers(vertx, pool, passwordFailures);
+    DatabasePasswords databasePasswords = new DatabasePasswords(db);
+    DataHandlers data = new DataHandlers(vertx, pool, databasePasswords);
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    RestoreUpload restore = new RestoreUpload(vertx, config.maxUploadBytes(), db, passwordFailures);
+    RestoreUpload restore = new RestoreUpload(vertx, config.maxUploadBytes(), databasePasswords);
 
     WebSocketHub hub = new WebSocketHub(vertx, tokens, pool);
 

@@ -115,14 +115,14 @@ class EnvironmentFaultsTest {
           out.write(new byte[6 * 1024 * 1024]);
         }
         String admin = result(server.adminToken());
-        HttpResponse<Buffer> response = result(server.uploadRestore(admin, big, "x"));
+        HttpResponse<Buffer> response = result(server.uploadRestore(admin, big, TestPostgres.PASSWORD));
         assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(507);
         assertThat(TestServer.error(response)).contains("no space left");
-        try (var files = Files.walk(mount)) {
+        try (var files = Files.walk(mount.resolve("restore"))) {
           assertThat(files.filter(Files::isRegularFile).toList()).as("partial uploads removed").isEmpty();
         }
         Path small = Files.writeString(dir.resolve("small.sql"), "DROP TABLE \"Users\";\n");
-        HttpResponse<Buffer> after = result(server.uploadRestore(admin, small, "x"));
+        HttpResponse<Buffer> after = result(server.uploadRestore(admin, small, TestPostgres.PASSWORD));
         assertThat(after.statusCode()).isEqualTo(400);
         assertThat(TestServer.error(after)).contains("not a podvault backup");
       } finally {

@@ -84,11 +84,13 @@ class HandAlteredSchemaTest {
   void addedColumn() {
     TestPostgres.execute(server.db, "ALTER TABLE \"Users\" ADD COLUMN nickname text");
     refusedNaming("column \"Users\".\"nickname\" is not in podvault's schema");
-    TestServer another = result(TestServer.start(vertx, server.db, java.util.Map.of()));
+    Vertx otherProcess = Vertx.vertx();
+    TestServer another = result(TestServer.start(otherProcess, server.db, java.util.Map.of()));
     try {
       assertThat(result(another.client.get("/health").send()).statusCode()).as("a server still starts on it").isEqualTo(200);
     } finally {
       result(another.stop());
+      result(otherProcess.close());
     }
     TestPostgres.execute(server.db, "ALTER TABLE \"Users\" DROP COLUMN nickname");
     assertThat(backup().statusCode()).isEqualTo(200);

@@ -53,7 +53,7 @@ class HostileRequestsTest {
   }
 
   private static Path storedUploads() {
-    return server.podvault.dataDir();
+    return server.podvault.dataDir().resolve("restore");
   }
 
   private static long filesUnder(Path dir) throws Exception {
@@ -68,7 +68,7 @@ class HostileRequestsTest {
     Path target = Path.of("/tmp/podvault-traversal-" + System.nanoTime() + ".sql");
     for (String name : List.of("../../../../.." + target, "..\\..\\..\\evil.sql", target.toString())) {
       HttpResponse<Buffer> response = result(server.client.post("/api/data/restore_server").bearerTokenAuthentication(admin())
-        .sendMultipartForm(MultipartForm.create().attribute("database_pass", "x")
+        .sendMultipartForm(MultipartForm.create().attribute("database_pass", TestPostgres.PASSWORD)
           .binaryFileUpload("backup_file", name, small.toString(), "application/sql")));
       assertThat(response.statusCode()).isEqualTo(400);
       assertThat(TestServer.error(response)).contains("cut short");

@@ -73,7 +73,7 @@ class JobFaultsTest {
   }
 
   private static long storedFiles() throws Exception {
-    try (var files = Files.walk(server.podvault.dataDir())) {
+    try (var files = Files.walk(server.podvault.dataDir().resolve("restore"))) {
       return files.filter(Files::isRegularFile).count();
     }
   }
