@@ -126,6 +126,15 @@ public final class Connections {
     }
   }
 
+  /** Ends a failed transaction; on a broken connection the server has ended it already. */
+  public static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // the connection is gone, and its transaction with it
+    }
+  }
+
   private static String jdbcUrl(DbCoordinates db) {
     return "jdbc:postgresql://" + db.host() + ":" + db.port() + "/" + db.database();
   }

@@ -97,11 +97,7 @@ public final class SchemaDrop {
       s.execute("DROP SCHEMA IF EXISTS " + Sql.ident(schema) + " CASCADE");
       c.commit();
     } catch (SQLException | RuntimeException e) {
-      try {
-        c.rollback();
-      } catch (SQLException ignored) {
-        // the connection is gone; the server rolled back
-      }
+      Connections.rollbackQuietly(c);
       throw e;
     } finally {
       try {

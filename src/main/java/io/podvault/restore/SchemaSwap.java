@@ -1,6 +1,7 @@
 package io.podvault.restore;
 
 import io.podvault.auth.TokenService;
+import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
@@ -142,11 +143,7 @@ public final class SchemaSwap {
       }
       c.commit();
     } catch (SQLException | RuntimeException e) {
-      try {
-        c.rollback();
-      } catch (SQLException ignored) {
-        // the connection is gone; the server rolled the transaction back
-      }
+      Connections.rollbackQuietly(c);
       throw e;
     }
   }
