@@ -212,13 +212,7 @@ class RestoreApiTest {
     HttpResponse<Buffer> response = upload(token, form);
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
     assertThat(checksums()).isEqualTo(before);
-    until("the refused upload to be deleted", () -> {
-      try (var files = Files.list(server.podvault.dataDir().resolve("restore"))) {
-        return files.findAny().isEmpty();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    awaitUploadsDeleted();
     return response;
   }
 
@@ -282,13 +276,7 @@ class RestoreApiTest {
     assertThat(twice.statusCode()).as(twice.bodyAsString()).isEqualTo(400);
     assertThat(TestServer.error(twice)).contains("'database_pass' once");
     assertThat(checksums()).isEqualTo(before);
-    until("the refused uploads to be deleted", () -> {
-      try (var files = Files.list(server.podvault.dataDir().resolve("restore"))) {
-        return files.findAny().isEmpty();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    awaitUploadsDeleted();
   }
 
   @Test
@@ -303,13 +291,7 @@ class RestoreApiTest {
     // Two megabytes of a declared sixty (the test server accepts 64): the answer must not wait for the rest.
     assertThat(statusBeforeTheBodyEnds(token, parts, filler)).isEqualTo("HTTP/1.1 400");
     assertThat(checksums()).isEqualTo(before);
-    until("the refused upload to be deleted", () -> {
-      try (var files = Files.list(server.podvault.dataDir().resolve("restore"))) {
-        return files.findAny().isEmpty();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    awaitUploadsDeleted();
   }
 
 
@@ -360,6 +342,17 @@ class RestoreApiTest {
 
   private Path write(String name, byte[] bytes) throws Exception {
     return Files.write(dir.resolve(name), bytes);
+  }
+
+  /** Waits until every refused upload's stored file is gone (the job deletes it as it ends). */
+  private static void awaitUploadsDeleted() throws InterruptedException {
+    until("the refused uploads to be deleted", () -> {
+      try (var files = Files.list(server.podvault.dataDir().resolve("restore"))) {
+        return files.findAny().isEmpty();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   /**
