@@ -12,7 +12,7 @@ import io.podvault.restore.BackupValidator;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
-import io.podvault.support.TlsPostgres;
+import io.podvault.support.DebianPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
@@ -59,7 +59,7 @@ class DatabaseTlsTest {
   private static final String PODVAULT_SESSIONS = "SELECT a.pid, a.state, a.query, s.ssl FROM pg_stat_activity a "
     + "JOIN pg_stat_ssl s ON s.pid = a.pid WHERE a.application_name = 'podvault'";
 
-  private static TlsPostgres cluster;
+  private static DebianPostgres cluster;
   /** The superuser on the test database over TLS without a certificate check (require). */
   private static DbCoordinates db;
   private static Vertx vertx;
@@ -69,10 +69,10 @@ class DatabaseTlsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(TlsPostgres.installed(), "skipped: the TLS test needs Debian's PostgreSQL 15 server binaries in "
-      + TlsPostgres.BIN + " (apt-get install postgresql-15, which .ci/run does)");
-    cluster = TlsPostgres.start(List.of("hostssl all " + CLEARTEXT_ROLE + " 127.0.0.1/32 password"));
-    db = cluster.admin(TlsPostgres.DATABASE);
+    assumeTrue(DebianPostgres.installed(), "skipped: the TLS test needs Debian's PostgreSQL 15 server binaries in "
+      + DebianPostgres.BIN + " (apt-get install postgresql-15, which .ci/run does)");
+    cluster = DebianPostgres.withTls(List.of("hostssl all " + CLEARTEXT_ROLE + " 127.0.0.1/32 password"));
+    db = cluster.admin(DebianPostgres.DATABASE);
     Migrations.migrate(db);
     try (Connection c = Connections.open(db); Statement s = c.createStatement()) {
       // podvault creates its administrator only while none exists, and the bulk data brings one, so the test
@@ -142,7 +142,7 @@ class DatabaseTlsTest {
       HttpClientResponse response = result(http.request(new RequestOptions().setMethod(HttpMethod.POST)
           .setHost("localhost").setPort(server.podvault.httpPort()).setURI("/api/data/backup_server")
           .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
-        .compose(request -> request.send(new JsonObject().put("database_pass", TlsPostgres.PASSWORD).encode())
+        .compose(request -> request.send(new JsonObject().put("database_pass", DebianPostgres.PASSWORD).encode())
           .onSuccess(HttpClientResponse::pause)));
       assertThat(response.statusCode()).isEqualTo(200);
       // The download is paused, so the backup soon waits with its COPY under way and its snapshot held open.
@@ -159,7 +159,7 @@ class DatabaseTlsTest {
       result(response.pipeTo(out));
       List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
       assertThat(lines.get(lines.size() - 1)).startsWith("-- podvault trailer: ");
-      new BackupValidator(coordinates, BackupValidator.Progress.NONE).validate(file, TlsPostgres.PASSWORD);
+      new BackupValidator(coordinates, BackupValidator.Progress.NONE).validate(file, DebianPostgres.PASSWORD);
     } finally {
       result(http.close());
       result(server.stop());
