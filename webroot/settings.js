@@ -179,7 +179,7 @@
         return;
       }
       if (!/\.sql$/i.test(file.name)) {
-        podvault.showError(error, file.name + ' is not a podvault backup: choose a .sql file such as server_backup.sql.');
+        podvault.showError(error, file.name + ' is not a backup file: choose a .sql file such as server_backup.sql, made by podvault or PinePods.');
         fileInput.focus();
         return;
       }

@@ -15,6 +15,11 @@ public final class Fields {
   public static final String ROWS_TOTAL = "rows_total";
   public static final String TABLES_DONE = "tables_done";
   public static final String TABLES_TOTAL = "tables_total";
+  /** A file without row counts (a PinePods backup) is checked by bytes. */
+  public static final String BYTES_DONE = "bytes_done";
+  public static final String BYTES_TOTAL = "bytes_total";
+  /** The kind of backup file a restore read: {@code podvault} or {@code pinepods}. */
+  public static final String FORMAT = "format";
   public static final String STARTED_BY = "started_by";
   public static final String STARTED_AT = "started_at";
   public static final String FINISHED_AT = "finished_at";

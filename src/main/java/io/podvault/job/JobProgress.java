@@ -37,6 +37,10 @@ public final class JobProgress {
   private long rowsTotal;
   private int tablesDone;
   private int tablesTotal;
+  /** False while a file without row counts is checked: the totals are not known yet and show as null. */
+  private boolean totalsKnown = true;
+  private Long bytesDone;
+  private Long bytesTotal;
   private String error;
   private long lastPublished;
   private long lastPersisted;
@@ -68,6 +72,7 @@ public final class JobProgress {
       logPhaseTime();
     }
     phase = newPhase;
+    totalsKnown = true;
     tablesTotal = tables;
     rowsTotal = rows;
     tablesDone = 0;
@@ -76,6 +81,26 @@ public final class JobProgress {
     tableRowsDone = 0;
     tableRowsTotal = 0;
     publish(true);
+  }
+
+  /**
+   * The file being checked has no row counts: rows are counted as they come, their totals are null, and
+   * progress goes by bytes until the next phase.
+   */
+  public synchronized void checkingBytes() {
+    totalsKnown = false;
+    bytesDone = 0L;
+    publish(true);
+  }
+
+  /** The size of the file, or until it has all arrived, of the request that carries it; null when unknown. */
+  public synchronized void bytesTotal(Long bytes) {
+    bytesTotal = bytes;
+  }
+
+  public synchronized void bytesDone(long bytes) {
+    bytesDone = bytes;
+    publish(false);
   }
 
   /** A table (or, while indexing, a statement on a table) begins; it becomes the current one shown. */
@@ -123,11 +148,13 @@ public final class JobProgress {
       .put(PHASE, phase)
       .put(TABLE, table)
       .put(TABLE_ROWS_DONE, tableRowsDone)
-      .put(TABLE_ROWS_TOTAL, tableRowsTotal)
+      .put(TABLE_ROWS_TOTAL, totalsKnown ? tableRowsTotal : null)
       .put(ROWS_DONE, rowsDone)
-      .put(ROWS_TOTAL, rowsTotal)
+      .put(ROWS_TOTAL, totalsKnown ? rowsTotal : null)
       .put(TABLES_DONE, tablesDone)
-      .put(TABLES_TOTAL, tablesTotal)
+      .put(TABLES_TOTAL, totalsKnown ? tablesTotal : null)
+      .put(BYTES_DONE, bytesDone)
+      .put(BYTES_TOTAL, bytesTotal)
       .put(STARTED_BY, startedBy)
       .put(ERROR, error);
   }

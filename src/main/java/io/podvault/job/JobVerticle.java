@@ -9,7 +9,7 @@ import io.podvault.db.DataFolder;
 import io.podvault.db.JobLock;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.ArrivingFile;
-import io.podvault.restore.BackupValidator.Validated;
+import io.podvault.restore.LoadPlan;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
 import io.vertx.core.Future;
@@ -128,6 +128,7 @@ public class JobVerticle extends VerticleBase {
       return;
     }
     JobProgress progress = new JobProgress(vertx, store, id, KIND_RESTORE, request.getString(STARTED_BY), "validating");
+    progress.bytesTotal(request.getLong(BYTES));
     RestoreJob job;
     try {
       job = RestoreJob.open(vertx, db, schema, file, progress);
@@ -136,7 +137,7 @@ public class JobVerticle extends VerticleBase {
       message.fail(e.failure().wireCode(), e.getMessage());
       return;
     }
-    Upload upload = new Upload(input, new CompletableFuture<>(), new CompletableFuture<>(), new AtomicBoolean());
+    Upload upload = new Upload(input, progress, new CompletableFuture<>(), new CompletableFuture<>(), new AtomicBoolean());
     uploads.put(id.toString(), upload);
     String notify = request.getString(NOTIFY_ADDRESS);
     upload.checked().whenComplete((backup, failure) -> {
@@ -147,7 +148,7 @@ public class JobVerticle extends VerticleBase {
     });
     message.reply(new JsonObject().put(JOB_ID, id.toString()).put(FILE, file.toString()));
     runOnJobThread(() -> {
-      Validated backup;
+      LoadPlan backup;
       try {
         backup = job.validate(input, upload.password());
       } catch (JobException e) {
@@ -185,6 +186,7 @@ public class JobVerticle extends VerticleBase {
     }
     upload.awaited().set(true);
     upload.password().complete(message.body().getString(DATABASE_PASS));
+    upload.progress().bytesTotal(message.body().getLong(BYTES));
     upload.input().complete(message.body().getLong(BYTES));
     upload.checked().whenComplete((backup, failure) -> {
       forget(message.body().getString(JOB_ID));
@@ -193,7 +195,7 @@ public class JobVerticle extends VerticleBase {
       } else if (failure != null) {
         message.fail(JobFailure.INTERNAL.wireCode(), failure.getMessage());
       } else {
-        message.reply(new JsonObject().put(JOB_ID, message.body().getString(JOB_ID)));
+        message.reply(new JsonObject().put(JOB_ID, message.body().getString(JOB_ID)).put(FORMAT, backup.format().wireName()));
       }
     });
   }
@@ -225,8 +227,8 @@ public class JobVerticle extends VerticleBase {
    * A restore whose upload is still arriving or being checked; {@code awaited} once the web verticle waits
    * for the verdict in a reply (then it needs no separate notice).
    */
-  private record Upload(ArrivingFile input, CompletableFuture<String> password, CompletableFuture<Validated> checked,
-                        AtomicBoolean awaited) {
+  private record Upload(ArrivingFile input, JobProgress progress, CompletableFuture<String> password,
+                        CompletableFuture<LoadPlan> checked, AtomicBoolean awaited) {
   }
 
   private static void closeQuietly(ArrivingFile input) {

@@ -6,8 +6,9 @@ import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.ArrivingFile;
-import io.podvault.restore.BackupValidator.Validated;
+import io.podvault.restore.BackupReader;
 import io.podvault.restore.BackupValidator;
+import io.podvault.restore.LoadPlan;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
 import io.vertx.core.Vertx;
@@ -75,9 +76,9 @@ final class RestoreJob {
    * Checks the whole file as it arrives; nothing has changed when this throws, and the job has then ended
    * (recorded as failed, upload deleted, lock released).
    */
-  Validated validate(InputStream upload, CompletableFuture<String> password) throws JobException {
+  LoadPlan validate(InputStream upload, CompletableFuture<String> password) throws JobException {
     try {
-      return new BackupValidator(db, new Listener()).validate(upload, password, true);
+      return new BackupReader(db, new Listener()).validate(upload, password);
     } catch (JobException e) {
       finish(e.getMessage());
       throw e;
@@ -96,7 +97,7 @@ final class RestoreJob {
    * after the job has succeeded (the restored data is live and everyone signed out by then), still under the
    * job lock.
    */
-  void run(Validated backup) {
+  void run(LoadPlan backup) {
     try {
       ShadowLoader shadow = new ShadowLoader(db, progress.id(), file, backup, new Listener());
       synchronized (this) {
@@ -105,8 +106,8 @@ final class RestoreJob {
       shadow.load();
       progress.phase("swapping", 0, 0);
       SchemaSwap.swap(lock, shadow.schema(), schema, TokenService.newSecret(), progress.id());
-      LOG.info("Restore {} replaced the data from a backup of {} (schema version {})", progress.id(),
-        backup.header().createdAt(), backup.header().schemaVersion());
+      LOG.info("Restore {} replaced the data from a {} backup of {} (schema version {})", progress.id(),
+        backup.format().wireName(), backup.madeAt(), backup.schemaVersion());
     } catch (Exception e) {
       LOG.warn("Restore {} failed: {}", progress.id(), e.toString());
       dropShadow();
@@ -187,6 +188,16 @@ final class RestoreJob {
     @Override
     public void planned(int tables, long rows) {
       progress.phase("validating", tables, rows);
+    }
+
+    @Override
+    public void checkingBytes() {
+      progress.checkingBytes();
+    }
+
+    @Override
+    public void bytesChecked(long bytes) {
+      progress.bytesDone(bytes);
     }
 
     @Override

@@ -46,6 +46,14 @@ public final class BackupValidator {
 
     void tableFinished(String table);
 
+    /** The file has no row counts (a PinePods file): its check goes by bytes, and rows are counted as they come. */
+    default void checkingBytes() {
+    }
+
+    /** This many bytes of the file have been checked. */
+    default void bytesChecked(long bytes) {
+    }
+
     Progress NONE = new Progress() {
       public void planned(int tables, long rows) {
       }
@@ -59,18 +67,6 @@ public final class BackupValidator {
       public void tableFinished(String table) {
       }
     };
-  }
-
-  /** A file that passed every check, with what the restore needs from it. */
-  public record Validated(BackupHeader header, ExpectedSchema schema, Map<String, SequenceValue> sequences,
-                          Map<String, RowRange> rows) {
-  }
-
-  /** Where a table's rows lie in the file: from {@code start} up to, not including, {@code end}. */
-  public record RowRange(long start, long end, long rows) {
-  }
-
-  public record SequenceValue(long value, boolean isCalled) {
   }
 
   /**
@@ -106,7 +102,7 @@ public final class BackupValidator {
   }
 
   /** Checks a stored file; the slow key derivation runs only for a file whose content has passed. */
-  public Validated validate(Path file, String password) throws IOException, SQLException, InvalidBackupException {
+  public LoadPlan validate(Path file, String password) throws IOException, SQLException, InvalidBackupException {
     try (InputStream in = Files.newInputStream(file)) {
       return validate(in, CompletableFuture.completedFuture(password), false);
     }
@@ -118,21 +114,31 @@ public final class BackupValidator {
    * password and the header's salt are known, beside the rest of the check: worth it while an upload
    * arrives, though wasted on a file refused halfway.
    */
-  public Validated validate(InputStream in, CompletableFuture<String> password, boolean deriveEarly)
+  public LoadPlan validate(InputStream in, CompletableFuture<String> password, boolean deriveEarly)
     throws IOException, SQLException, InvalidBackupException {
-    lines = new LineReader(in, MAX_LINE_BYTES, Seal.sha256());
+    LineReader reader = new LineReader(in, MAX_LINE_BYTES, Seal.sha256());
+    if (!reader.next() && reader.bytesRead() == 0) {
+      throw new InvalidBackupException("the file is empty; choose the server_backup.sql that podvault downloaded");
+    }
+    return validate(reader, password, deriveEarly);
+  }
+
+  /** Checks the rest of a file whose first line {@code reader} has just read. */
+  LoadPlan validate(LineReader reader, CompletableFuture<String> password, boolean deriveEarly)
+    throws IOException, SQLException, InvalidBackupException {
+    lines = reader;
     BackupHeader header = readHeader();
     CompletableFuture<byte[]> key = deriveEarly ? password.thenApplyAsync(header.seal()::key) : null;
     ExpectedSchema schema = schemas.at(header.schemaVersion());
     checkTableList(header, schema);
     progress.planned(header.tables().size(), header.totalRows());
     expectText(schema.preamble(), "its schema statements");
-    Map<String, RowRange> rows = new LinkedHashMap<>();
+    Map<String, LoadPlan.TableRows> rows = new LinkedHashMap<>();
     for (int i = 0; i < schema.tables().size(); i++) {
       Catalog.Table table = schema.tables().get(i);
       rows.put(table.name(), checkTable(schema, table, header.tables().get(i)));
     }
-    Map<String, SequenceValue> sequences = readSequences(schema);
+    Map<String, LoadPlan.SequenceValue> sequences = readSequences(schema);
     expectText(schema.postData(), "its constraint and index statements");
     if (!lines.next()) {
       throw new InvalidBackupException("the file was cut short: it ends before its trailer; download the backup again");
@@ -148,7 +154,7 @@ public final class BackupValidator {
         + "); it was changed after it was made");
     }
     checkSeal(trailer, digest, () -> key != null ? key.join() : header.seal().key(password.join()));
-    return new Validated(header, schema, sequences, rows);
+    return new LoadPlan(FileFormat.PODVAULT, header.schemaVersion(), header.createdAt(), rows, sequences);
   }
 
   private JsonObject readTrailer() throws InvalidBackupException {
@@ -167,10 +173,12 @@ public final class BackupValidator {
     }
   }
 
+  /** Whether the line {@code reader} has just read is the first line of a podvault backup. */
+  static boolean isFirstLine(LineReader reader) {
+    return reader.is(FIRST_LINE);
+  }
+
   private BackupHeader readHeader() throws IOException, InvalidBackupException {
-    if (!lines.next() && lines.bytesRead() == 0) {
-      throw new InvalidBackupException("the file is empty; choose the server_backup.sql that podvault downloaded");
-    }
     if (!lines.is(FIRST_LINE)) {
       throw new InvalidBackupException("this is not a podvault backup: it does not start with '"
         + BackupFormat.FIRST_LINE + "'; choose the server_backup.sql that podvault's Backup downloaded");
@@ -220,7 +228,7 @@ public final class BackupValidator {
     }
   }
 
-  private RowRange checkTable(ExpectedSchema schema, Catalog.Table table, TableEntry entry)
+  private LoadPlan.TableRows checkTable(ExpectedSchema schema, Catalog.Table table, TableEntry entry)
     throws IOException, InvalidBackupException {
     progress.tableStarted(table.name(), entry.rows());
     if (!lines.next()) {
@@ -261,7 +269,7 @@ public final class BackupValidator {
     expectBlankLine();
     progress.rowsChecked(table.name(), rows % REPORT_EVERY_ROWS);
     progress.tableFinished(table.name());
-    return new RowRange(start, end, rows);
+    return new LoadPlan.TableRows(table.copyColumns().stream().map(Catalog.Column::name).toList(), start, end, rows);
   }
 
   private void checkRow(Catalog.Table table, long row, int columns) throws InvalidBackupException {
@@ -282,8 +290,8 @@ public final class BackupValidator {
       + table.name() + " is malformed (" + why + ")");
   }
 
-  private Map<String, SequenceValue> readSequences(ExpectedSchema schema) throws IOException, InvalidBackupException {
-    Map<String, SequenceValue> values = new LinkedHashMap<>();
+  private Map<String, LoadPlan.SequenceValue> readSequences(ExpectedSchema schema) throws IOException, InvalidBackupException {
+    Map<String, LoadPlan.SequenceValue> values = new LinkedHashMap<>();
     for (Catalog.Sequence sequence : schema.catalog().sequences()) {
       if (!lines.next()) {
         throw cutShort();
@@ -295,7 +303,7 @@ public final class BackupValidator {
           + "): expected the value of sequence " + sequence.name());
       }
       try {
-        values.put(sequence.name(), new SequenceValue(Long.parseLong(m.group(2)), Boolean.parseBoolean(m.group(3))));
+        values.put(sequence.name(), new LoadPlan.SequenceValue(Long.parseLong(m.group(2)), Boolean.parseBoolean(m.group(3))));
       } catch (NumberFormatException e) {
         throw new InvalidBackupException("the value of sequence " + sequence.name() + " is out of range");
       }

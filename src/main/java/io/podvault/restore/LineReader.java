@@ -24,7 +24,7 @@ final class LineReader {
 
   private final InputStream in;
   private final int maxLineBytes;
-  private final MessageDigest digest;
+  private MessageDigest digest;
   private byte[] buffer = new byte[BUFFER_BYTES];
   /** The file offset of {@code buffer[0]}. */
   private long bufferStart;
@@ -42,6 +42,9 @@ final class LineReader {
   private boolean streamedUtf8;
   private long lineNumber;
   private boolean ended;
+  /** Whether COPY escapes are checked; their state over the part of a long line that was let go. */
+  private boolean checkEscapes;
+  private int streamedEscapes;
   private final Bytes.LineShape shape = new Bytes.LineShape();
 
   LineReader(InputStream in, int maxLineBytes, MessageDigest digest) {
@@ -60,6 +63,7 @@ final class LineReader {
     lineStart = bufferStart + position;
     streamed = 0;
     streamedUtf8 = true;
+    streamedEscapes = CopyEscapes.FIELD_START;
     int scanFrom = position;
     shape.clear();
     while (true) {
@@ -123,6 +127,9 @@ final class LineReader {
     if (shape.high != 0 && streamedUtf8) {
       streamedUtf8 = Utf8.isValid(buffer, lineOffset, end);
     }
+    if (checkEscapes) {
+      streamedEscapes = CopyEscapes.feed(buffer, lineOffset, end, streamedEscapes);
+    }
     hashUpTo(end);
     streamed += end - lineOffset;
     lineOffset = end;
@@ -159,6 +166,20 @@ final class LineReader {
   /** Whether the whole current line is valid UTF-8. */
   boolean isValidUtf8() {
     return shape.high == 0 || streamedUtf8 && Utf8.isValid(buffer, lineOffset, lineOffset + lineLength);
+  }
+
+  /**
+   * From here on, files are not hashed (a file without a seal needs no checksum) and the escapes of long
+   * lines are followed as they are let go, for {@link #hasValidEscapes}.
+   */
+  void readUnsealed() {
+    digest = null;
+    checkEscapes = true;
+  }
+
+  /** Whether the whole current line, read as a row of COPY text, holds only the escapes COPY writes. */
+  boolean hasValidEscapes() {
+    return CopyEscapes.canEnd(CopyEscapes.feed(buffer, lineOffset, lineOffset + lineLength, streamedEscapes));
   }
 
   /** The current line as text; of a long line, only its last part, after "...". */

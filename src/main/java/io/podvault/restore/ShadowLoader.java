@@ -7,9 +7,6 @@ import io.podvault.db.SchemaDrop;
 import io.podvault.db.Sql;
 import io.podvault.dump.Catalog;
 import io.podvault.dump.CatalogReader;
-import io.podvault.restore.BackupValidator.RowRange;
-import io.podvault.restore.BackupValidator.SequenceValue;
-import io.podvault.restore.BackupValidator.Validated;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -61,14 +58,14 @@ public final class ShadowLoader {
   private final DbCoordinates db;
   private final String schema;
   private final Path file;
-  private final Validated backup;
+  private final LoadPlan backup;
   private final Listener listener;
   private final List<Connection> open = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Catalog shadow;
   /** Set once every table is in: key and index builds then report as steps of the indexing phase. */
   private volatile boolean indexing;
 
-  public ShadowLoader(DbCoordinates db, UUID job, Path file, Validated backup, Listener listener) {
+  public ShadowLoader(DbCoordinates db, UUID job, Path file, LoadPlan backup, Listener listener) {
     this.db = db;
     this.schema = schemaOf(job);
     this.file = file;
@@ -90,7 +87,7 @@ public final class ShadowLoader {
     try (Connection c = connect()) {
       drop(c);
     }
-    Migrations.migrateAppSchema(db, schema, MigrationVersion.fromVersion(backup.header().schemaVersion()));
+    Migrations.migrateAppSchema(db, schema, MigrationVersion.fromVersion(backup.schemaVersion()));
     List<Rebuild> rebuild;
     try (Connection c = connect()) {
       shadow = new CatalogReader(c, schema).read();
@@ -99,7 +96,7 @@ public final class ShadowLoader {
     loadAndIndex(rebuild.stream().filter(r -> r.foreignKey() == null).toList());
     addForeignKeys(rebuild.stream().filter(r -> r.foreignKey() != null).toList());
     setSequences();
-    if (!backup.header().schemaVersion().equals(Migrations.currentVersion(db))) {
+    if (!backup.schemaVersion().equals(Migrations.currentVersion(db))) {
       listener.phase("migrating", 1, 0);
       Migrations.migrateAppSchema(db, schema, MigrationVersion.LATEST);
     }
@@ -181,12 +178,12 @@ public final class ShadowLoader {
 
   /**
    * Loads every table, biggest first, on parallel connections; as soon as a table's rows are in, its keys
-   * and indexes are built, beside the tables still loading. Progress shows the loading phase until the last
-   * table is in, then the indexing phase for what is left.
+   * and indexes are built, beside the tables still loading. A table the file holds no rows for is left empty.
+   * Progress shows the loading phase until the last table is in, then the indexing phase for what is left.
    */
   private void loadAndIndex(List<Rebuild> keysAndIndexes) throws SQLException, IOException {
-    Map<String, RowRange> ranges = backup.rows();
-    listener.phase("loading", ranges.size(), backup.header().totalRows());
+    Map<String, LoadPlan.TableRows> ranges = backup.tables();
+    listener.phase("loading", ranges.size(), backup.totalRows());
     Map<String, List<Rebuild>> byTable = new HashMap<>();
     for (Rebuild rebuild : keysAndIndexes) {
       byTable.computeIfAbsent(rebuild.table(), t -> new ArrayList<>()).add(rebuild);
@@ -194,9 +191,12 @@ public final class ShadowLoader {
     AtomicInteger tablesLeft = new AtomicInteger(shadow.tables().size());
     AtomicInteger buildsLeft = new AtomicInteger(keysAndIndexes.size());
     List<ParallelSteps.Step> loads = shadow.tables().stream()
-      .sorted(Comparator.comparingLong((Catalog.Table t) -> ranges.get(t.name()).end() - ranges.get(t.name()).start()).reversed())
+      .sorted(Comparator.comparingLong((Catalog.Table t) -> ranges.containsKey(t.name()) ? ranges.get(t.name()).bytes() : 0)
+        .reversed())
       .<ParallelSteps.Step>map(table -> c -> {
-        copyTable(c, table, ranges.get(table.name()));
+        if (ranges.containsKey(table.name())) {
+          copyTable(c, table, ranges.get(table.name()));
+        }
         if (tablesLeft.decrementAndGet() == 0) {
           indexing = true;
           listener.phase("indexing", buildsLeft.get(), 0);
@@ -234,7 +234,7 @@ public final class ShadowLoader {
       c.commit();
     }
     List<ParallelSteps.Step> validations = toValidate.entrySet().stream()
-      .sorted(Comparator.comparingLong((Map.Entry<String, List<Rebuild>> e) -> backup.rows().get(e.getKey()).rows()).reversed())
+      .sorted(Comparator.comparingLong((Map.Entry<String, List<Rebuild>> e) -> backup.rowsOf(e.getKey())).reversed())
       .<ParallelSteps.Step>map(table -> c -> {
         for (Rebuild foreignKey : table.getValue()) {
           build(c, new Rebuild(foreignKey.table(), foreignKey.foreignKey(), "ALTER TABLE ONLY "
@@ -246,11 +246,14 @@ public final class ShadowLoader {
     ParallelSteps.run(PARALLEL, connections(), validations);
   }
 
-  /** One table's rows, straight from the file into COPY, in its own transaction with FREEZE. */
-  private void copyTable(Connection c, Catalog.Table table, RowRange range) throws SQLException, IOException {
+  /**
+   * One table's rows, straight from the file into COPY, in its own transaction with FREEZE; columns the file
+   * does not fill take their defaults.
+   */
+  private void copyTable(Connection c, Catalog.Table table, LoadPlan.TableRows range) throws SQLException, IOException {
     listener.tableStarted(table.name(), range.rows());
     String name = Sql.qualified(schema, table.name());
-    String columns = String.join(", ", table.copyColumns().stream().map(col -> Sql.ident(col.name())).toList());
+    String columns = String.join(", ", range.columns().stream().map(Sql::ident).toList());
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
       // Emptied in this transaction, so COPY may write the rows already frozen.
@@ -319,7 +322,7 @@ public final class ShadowLoader {
 
   private void setSequences() throws SQLException {
     try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
-      for (Map.Entry<String, SequenceValue> entry : backup.sequences().entrySet()) {
+      for (Map.Entry<String, LoadPlan.SequenceValue> entry : backup.sequences().entrySet()) {
         ps.setString(1, Sql.qualified(schema, entry.getKey()));
         ps.setLong(2, entry.getValue().value());
         ps.setBoolean(3, entry.getValue().isCalled());

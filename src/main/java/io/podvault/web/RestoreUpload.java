@@ -64,15 +64,17 @@ final class RestoreUpload {
     if (boundary == null) {
       throw ApiException.badRequest("the multipart upload names no boundary in its Content-Type");
     }
-    String length = ctx.request().getHeader("Content-Length");
-    if (length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19
-      && Long.parseLong(length) > maxBytes) {
+    String header = ctx.request().getHeader("Content-Length");
+    Long length = header != null && header.chars().allMatch(Character::isDigit) && header.length() < 19
+      ? Long.valueOf(header) : null;
+    if (length != null && length > maxBytes) {
       throw tooLarge();
     }
     databasePasswords.requireAllowed(ctx);
     String notify = "restore.upload." + UUID.randomUUID();
     JsonObject begin = new JsonObject()
       .put(STARTED_BY, Authenticator.principal(ctx).username())
+      .put(BYTES, length)
       .put(NOTIFY_ADDRESS, notify);
     vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, begin, new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))
       .onFailure(e -> ctx.fail(DataHandlers.jobError(e)))
@@ -354,7 +356,7 @@ final class RestoreUpload {
         .onComplete(verdict -> {
           refusals.unregister();
           if (verdict.succeeded()) {
-            Responses.json(ctx, 202, new JsonObject().put(JOB_ID, jobId));
+            Responses.json(ctx, 202, new JsonObject().put(JOB_ID, jobId).put(FORMAT, verdict.result().body().getString(FORMAT)));
           } else {
             ctx.fail(DataHandlers.jobError(verdict.cause()));
           }

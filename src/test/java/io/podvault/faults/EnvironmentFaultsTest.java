@@ -124,7 +124,7 @@ class EnvironmentFaultsTest {
         Path small = Files.writeString(dir.resolve("small.sql"), "DROP TABLE \"Users\";\n");
         HttpResponse<Buffer> after = result(server.uploadRestore(admin, small, TestPostgres.PASSWORD));
         assertThat(after.statusCode()).isEqualTo(400);
-        assertThat(TestServer.error(after)).contains("not a podvault backup");
+        assertThat(TestServer.error(after)).contains("not a backup podvault can read");
       } finally {
         result(server.stop());
       }

@@ -156,7 +156,7 @@ class RestoreApiTest {
     }
     assertThat(TestServer.error(refused(write("empty.sql", new byte[0]), DB_PASSWORD, 400))).contains("empty");
     Path script = write("drop.sql", "DROP TABLE \"Users\" CASCADE;\n".getBytes(StandardCharsets.UTF_8));
-    assertThat(TestServer.error(refused(script, DB_PASSWORD, 400))).contains("not a podvault backup");
+    assertThat(TestServer.error(refused(script, DB_PASSWORD, 400))).contains("not a backup podvault can read");
   }
 
   @Test

@@ -1,0 +1,295 @@
+package io.podvault.restore;
+
+import static io.podvault.support.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
+import io.podvault.db.Migrations;
+import io.podvault.support.DebianPostgres;
+import io.podvault.support.PinePodsData;
+import io.podvault.support.PinePodsDumps;
+import io.podvault.support.Psql;
+import io.podvault.support.TestPostgres;
+import io.podvault.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * PinePods' own backup files, made with Debian's pg_dump and PinePods' options (and, for the pg_dump versions that
+ * cannot be installed here, synthetic copies with those versions' known differences), restored through the API.
+ * Each must give what stock psql loads from the same file, and PinePods' users must sign in afterwards; every
+ * forbidden statement and every kind of damage is refused naming its line, with the data unchanged.
+ */
+class PinePodsRestoreTest {
+
+  private static final String DB_PASSWORD = TestPostgres.PASSWORD;
+  private static Vertx vertx;
+  private static TestServer server;
+  private static DebianPostgres cluster;
+  /** A PinePods database on which podvault also runs, and one that holds only PinePods' tables. */
+  private static PinePodsDumps shared;
+  private static PinePodsDumps plain;
+  private static Path files;
+
+  @BeforeAll
+  static void start(@TempDir Path dir) throws Exception {
+    assumeTrue(DebianPostgres.installed(), "skipped: PinePods' backup files are made with Debian's pg_dump 15, which "
+      + "needs the PostgreSQL 15 binaries in " + DebianPostgres.BIN + " (apt-get install postgresql-15, which .ci/run does)");
+    files = dir;
+    cluster = DebianPostgres.plain();
+    List<String[]> admin = List.<String[]>of(new String[] {TestServer.ADMIN, TestServer.ADMIN_PASSWORD, "true"});
+    shared = PinePodsDumps.create(cluster, "pinepods_shared", true, 11, admin);
+    plain = PinePodsDumps.create(cluster, "pinepods_plain", false, 12, admin);
+    vertx = Vertx.vertx();
+    server = result(TestServer.start(vertx, TestPostgres.freshDatabase(), Map.of("max_upload_bytes", 64L * 1024 * 1024)));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      result(server.stop());
+      result(vertx.close());
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @DisplayName("a PinePods backup file restores to exactly what psql loads from it, and PinePods' users sign in")
+  @CsvSource(delimiter = '|', value = {
+    "pg_dump 15 data only (PinePods' Settings page) of a database podvault also runs on | shared | data | 15",
+    "pg_dump 15 schema and data (PinePods' backup folder) of a database podvault also runs on | shared | clean | 15",
+    "pg_dump 15 data only of PinePods' tables alone | plain | data | 15",
+    "pg_dump 15 schema and data of PinePods' tables alone | plain | clean | 15",
+    "pg_dump 13 data only (synthetic) | plain | data | 13",
+    "pg_dump 14 schema and data (synthetic) | plain | clean | 14",
+    "pg_dump 16 data only (synthetic) | shared | data | 16",
+    "pg_dump 17 data only (synthetic) | plain | data | 17",
+    "pg_dump 17 schema and data (synthetic) | shared | clean | 17",
+  })
+  void restoresLikePsql(String label, String database, String variant, int major) throws Exception {
+    Path file = file(database.equals("shared") ? shared : plain, variant, major);
+    Map<String, String> expected = loadedByPsql(file, variant.equals("data"));
+
+    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+    assertThat(response.bodyAsJsonObject().getString("format")).isEqualTo("pinepods");
+    JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+
+    assertThat(checksums(server.db)).isEqualTo(expected);
+    HttpResponse<Buffer> signIn = result(server.client.post("/api/auth/login").sendJsonObject(new JsonObject()
+      .put("username", PinePodsDumps.PINEPODS_ADMIN).put("password", PinePodsDumps.PINEPODS_ADMIN_PASSWORD)));
+    assertThat(signIn.statusCode()).as(signIn.bodyAsString()).isEqualTo(200);
+    assertThat(signIn.bodyAsJsonObject().getJsonObject("user").getBoolean("is_admin")).isTrue();
+  }
+
+  @Test
+  @DisplayName("the job of a PinePods file counts its bytes, and the whole file is checked by them")
+  void progressGoesByBytes() throws Exception {
+    Path file = file(plain, "data", 15);
+    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+    JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("state")).isEqualTo("succeeded");
+    assertThat(job.getLong("bytes_done")).isEqualTo(Files.size(file));
+    assertThat(job.getLong("bytes_total")).isEqualTo(Files.size(file));
+  }
+
+  @Test
+  @DisplayName("a file from an older PinePods, whose COPY lacks a column, imports and the column takes its default")
+  void olderFileWithoutAColumnImports() throws Exception {
+    Path file = withoutColumn(file(plain, "data", 15), "Users", "language");
+    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+    JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    try (Connection c = Connections.open(server.db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*), count(*) FILTER (WHERE language = 'en') FROM \"Users\"")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isGreaterThan(2);
+      assertThat(rs.getLong(2)).isEqualTo(rs.getLong(1));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @DisplayName("a statement pg_dump does not write for PinePods' tables is refused naming its line, and nothing changes")
+  @CsvSource(delimiter = '|', value = {
+    "a DROP without IF EXISTS | DROP TABLE public.\"Users\";",
+    "a CREATE FUNCTION | CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql AS 'SELECT 1';",
+    "a second statement on a line | SET lock_timeout = 0; DROP TABLE IF EXISTS public.\"Users\";",
+    "a COPY into an unknown table | COPY public.\"Unknown\" (id) FROM stdin;",
+    "a COPY of an unknown column | COPY public.\"AISettings\" (aisettingsid, futurecolumn) FROM stdin;",
+    "a psql command | \\! touch /tmp/podvault-must-not-exist",
+    "a setting pg_dump does not write | SET session_replication_role = replica;",
+    "a DROP of another schema's table | DROP TABLE IF EXISTS other.\"Users\";",
+    "a GRANT on a table it does not know | GRANT ALL ON TABLE public.\"Unknown\" TO someone;",
+  })
+  void forbiddenStatementsAreRefused(String label, String statement) throws Exception {
+    Path file = file(plain, "data", 15);
+    List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+    int at = lines.indexOf("SET row_security = off;") + 1;
+    lines.add(at, statement);
+    if (statement.startsWith("COPY")) {
+      lines.add(at + 1, "1\t2");
+      lines.add(at + 2, "\\.");
+    }
+    String error = refused(Files.write(files.resolve("forbidden.sql"), lines, StandardCharsets.UTF_8), DB_PASSWORD, 400);
+    assertThat(error).contains("line " + (at + 1));
+    assertThat(Path.of("/tmp/podvault-must-not-exist")).doesNotExist();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @DisplayName("structural damage is refused naming its line, and nothing changes")
+  @CsvSource(delimiter = '|', value = {
+    "a file cut short inside a table's rows | cut | cut short",
+    "a COPY block without its end | unended | cut short",
+    "a row with a field too many | extra field | fields where its COPY names",
+    "a bad escape | escape | backslash escape",
+    "a lone backslash at the end of a row | trailing backslash | backslash escape",
+    "bad UTF-8 | utf8 | not valid UTF-8",
+    "a file without pg_dump's last line | no end | cut short",
+  })
+  void damageIsRefused(String label, String damage, String message) throws Exception {
+    Path file = file(plain, "data", 15);
+    byte[] bytes = Files.readAllBytes(file);
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    int rowAt = text.indexOf('\n', text.indexOf("COPY public.\"Episodes\"")) + 1;
+    Path damaged = files.resolve("damaged.sql");
+    switch (damage) {
+      case "cut" -> Files.write(damaged, java.util.Arrays.copyOf(bytes, rowAt + 40));
+      case "unended" -> Files.writeString(damaged, text.substring(0, text.indexOf("\n\\.\n", rowAt) + 1));
+      case "extra field" -> Files.writeString(damaged, text.substring(0, rowAt) + "1\t" + text.substring(rowAt));
+      case "escape" -> Files.writeString(damaged, text.substring(0, rowAt + 3) + "\\q" + text.substring(rowAt + 3));
+      case "trailing backslash" -> {
+        int end = text.indexOf('\n', rowAt);
+        Files.writeString(damaged, text.substring(0, end) + "\\" + text.substring(end));
+      }
+      case "utf8" -> {
+        int at = text.substring(0, rowAt).getBytes(StandardCharsets.UTF_8).length + 1;
+        byte[] copy = new byte[bytes.length + 1];
+        System.arraycopy(bytes, 0, copy, 0, at);
+        copy[at] = (byte) 0xFF;
+        System.arraycopy(bytes, at, copy, at + 1, bytes.length - at);
+        Files.write(damaged, copy);
+      }
+      default -> Files.writeString(damaged, text.substring(0, text.indexOf("-- PostgreSQL database dump complete")));
+    }
+    assertThat(refused(damaged, DB_PASSWORD, 400)).contains(message);
+  }
+
+  @Test
+  @DisplayName("a PinePods file needs this server's database password, even with the server's password in the other field")
+  void needsThisServersPassword() throws Exception {
+    Path file = file(plain, "data", 15);
+    assertThat(refused(file, "not-the-password", 403)).contains("server_database_pass");
+    Map<String, String> before = checksums(server.db);
+    HttpResponse<Buffer> response = result(server.client.post("/api/data/restore_server")
+      .bearerTokenAuthentication(result(server.adminToken()))
+      .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
+        .attribute("database_pass", "another-servers-password")
+        .attribute("server_database_pass", DB_PASSWORD)
+        .binaryFileUpload("backup_file", "server_backup.sql", file.toString(), "application/sql")));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(403);
+    assertThat(TestServer.error(response)).contains("this server's database password");
+    assertThat(checksums(server.db)).isEqualTo(before);
+  }
+
+  @Test
+  @DisplayName("a file that is neither podvault's nor pg_dump's is refused at once")
+  void otherFilesAreRefused() throws Exception {
+    Path other = Files.writeString(files.resolve("other.sql"), "--\nDROP TABLE \"Users\";\n");
+    assertThat(refused(other, DB_PASSWORD, 400)).contains("not like pg_dump's");
+    Path script = Files.writeString(files.resolve("script.sql"), "DELETE FROM \"Users\";\n");
+    assertThat(refused(script, DB_PASSWORD, 400)).contains("neither like podvault's");
+  }
+
+  /** The file of a variant: Debian's own pg_dump 15 output, or a synthetic copy for another version. */
+  private static Path file(PinePodsDumps database, String variant, int major) throws Exception {
+    String name = database.db().database() + "-" + variant;
+    Path dumped = files.resolve(name + "-15.sql");
+    if (!Files.exists(dumped)) {
+      database.dump(dumped, variant.equals("data") ? PinePodsDumps.DATA_ONLY : PinePodsDumps.CLEAN);
+    }
+    return major == 15 ? dumped : PinePodsDumps.asIfFrom(major, dumped, files.resolve(name + "-" + major + ".sql"));
+  }
+
+  /**
+   * What stock psql makes of the file: a data-only file goes into a database with PinePods' schema whose tables
+   * are empty (as PinePods restores it; podvault's tables too, which a file of a shared database fills), a full
+   * one into an empty database. The dumped tables' owner must exist.
+   */
+  private static Map<String, String> loadedByPsql(Path file, boolean dataOnly) throws Exception {
+    DbCoordinates target = TestPostgres.freshDatabase();
+    TestPostgres.execute(target, "DO $$ BEGIN CREATE ROLE " + DebianPostgres.SUPERUSER + "; "
+      + "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+    if (dataOnly) {
+      Migrations.migrate(target);
+      TestPostgres.execute(target, "DO $$ DECLARE t text; BEGIN FOR t IN SELECT format('%I.%I', schemaname, tablename) "
+        + "FROM pg_tables WHERE schemaname IN ('public', '" + Migrations.INTERNAL_SCHEMA + "') LOOP "
+        + "EXECUTE 'TRUNCATE ' || t || ' CASCADE'; END LOOP; END $$");
+    }
+    Psql.Result loaded = Psql.load(target, file);
+    assertThat(loaded.exitCode()).as(loaded.output()).isZero();
+    return checksums(target);
+  }
+
+  private static Map<String, String> checksums(DbCoordinates db) throws Exception {
+    try (Connection c = Connections.open(db)) {
+      return PinePodsData.tableChecksums(c, "public");
+    }
+  }
+
+  /** Uploads a file that must be refused, proves the data did not change, and returns the message. */
+  private static String refused(Path file, String password, int status) throws Exception {
+    Map<String, String> before = checksums(server.db);
+    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, password));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
+    assertThat(checksums(server.db)).isEqualTo(before);
+    return TestServer.error(response);
+  }
+
+  /** A copy of the file whose COPY of {@code table} leaves {@code column} out, as an older PinePods would. */
+  private static Path withoutColumn(Path file, String table, String column) throws Exception {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    List<String> out = new ArrayList<>();
+    int field = -1;
+    for (String line : lines) {
+      if (line.startsWith("COPY public.\"" + table + "\" (")) {
+        List<String> columns = List.of(line.substring(line.indexOf('(') + 1, line.indexOf(')')).split(", "));
+        field = columns.indexOf(column);
+        List<String> kept = new ArrayList<>(columns);
+        kept.remove(field);
+        line = line.substring(0, line.indexOf('(') + 1) + String.join(", ", kept) + line.substring(line.indexOf(')'));
+      } else if (field >= 0 && line.equals("\\.")) {
+        field = -1;
+      } else if (field >= 0) {
+        List<String> values = new ArrayList<>(List.of(line.split("\t", -1)));
+        values.remove(field);
+        line = String.join("\t", values);
+      }
+      out.add(line);
+    }
+    return Files.write(files.resolve("older.sql"), out, StandardCharsets.UTF_8);
+  }
+}
