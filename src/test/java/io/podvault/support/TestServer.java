@@ -90,10 +90,15 @@ public final class TestServer {
 
   /** Posts a backup request and writes the response body, whatever it is, to {@code target}. */
   public Future<HttpResponse<Void>> downloadBackup(String token, String databasePassword, Path target) {
+    return downloadBackup(token, new JsonObject().put("database_pass", databasePassword), target);
+  }
+
+  /** Posts a backup request of these fields and writes the response body, whatever it is, to {@code target}. */
+  public Future<HttpResponse<Void>> downloadBackup(String token, JsonObject request, Path target) {
     return vertx.fileSystem().open(target.toString(), new io.vertx.core.file.OpenOptions().setTruncateExisting(true))
       .compose(file -> client.post("/api/data/backup_server").bearerTokenAuthentication(token)
         .as(io.vertx.ext.web.codec.BodyCodec.pipe(file))
-        .sendJsonObject(new JsonObject().put("database_pass", databasePassword)));
+        .sendJsonObject(request));
   }
 
   /** Uploads a backup file for restore, as the Settings page does. */
