@@ -59,10 +59,7 @@ class PinePodsExportTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    server = result(TestServer.start(vertx));
-    try (Connection c = Connections.open(server.db)) {
-      PinePodsData.fill(c, 42);
-    }
+    server = result(TestServer.startWithPinePodsData(vertx, 42));
     admin = result(server.adminToken());
   }
 
