@@ -18,11 +18,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Writes a complete backup of the application schema from one consistent snapshot: header, schema, every
- * row through COPY, sequence values, constraints and indexes, then the sealed trailer. Two connections share
- * the snapshot: the JDBC one reads the catalog and counts the rows, the {@link CopyOutConnection} streams the
- * rows. The caller owns both (the JDBC one of kind {@code SNAPSHOT}, which no server-wide timeout ends while it
- * sits idle in its transaction); {@link #dump} opens and ends the snapshot's transactions on them.
+ * Writes a backup of the application schema from one consistent snapshot, in either {@link DumpFormat}:
+ * podvault's (header, schema, every row through COPY, sequence values, constraints and indexes, then the
+ * sealed trailer) or PinePods' data-only file ({@link PinePodsScript}). Two connections share the snapshot:
+ * the JDBC one reads the catalog and counts the rows, the {@link CopyOutConnection} streams the rows. The
+ * caller owns both (the JDBC one of kind {@code SNAPSHOT}, which no server-wide timeout ends while it sits
+ * idle in its transaction); {@link #dump} opens and ends the snapshot's transactions on them.
  */
 public final class Dumper {
 
@@ -41,9 +42,13 @@ public final class Dumper {
   public record TableCount(String name, long rows) {
   }
 
+  /** The snapshot's catalog, with the row counts it has started. */
+  private record Snapshot(Catalog catalog, RowCounts counting) {
+  }
+
   /** Rows between two progress reports; small enough for smooth bars, large enough to cost nothing. */
   private static final int REPORT_EVERY_ROWS = 2_000;
-  /** Rows are gathered into blocks this large, each hashed at once and handed on whole. */
+  /** Rows are gathered into blocks this large, each hashed at once (when the file is sealed) and handed on whole. */
   private static final int BUFFER_BYTES = 256 * 1024;
   private static final String SCHEMA = Migrations.APP_SCHEMA;
   private static final String BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
@@ -51,56 +56,100 @@ public final class Dumper {
   private final Connection connection;
   private final CopyOutConnection rows;
   private final String password;
+  private final DumpFormat format;
   private final Listener listener;
 
-  public Dumper(Connection connection, CopyOutConnection rows, String password, Listener listener) {
+  /** @param password seals podvault's file; PinePods' file is not sealed */
+  public Dumper(Connection connection, CopyOutConnection rows, String password, DumpFormat format, Listener listener) {
     this.connection = connection;
     this.rows = rows;
     this.password = password;
+    this.format = format;
     this.listener = listener;
   }
 
-  /** Writes the whole backup to {@code out}; the trailer is written only when everything before it was. */
+  /** Writes the whole file to {@code out}; a sealed file's trailer is written only when everything before it was. */
   public void dump(OutputStream out) throws SQLException, IOException {
     // Autocommit stays on: the explicit BEGIN is what sets the snapshot's isolation and read-only mode.
     try (Statement s = connection.createStatement()) {
-      // The slow key derivation runs beside the catalog read and the row counts, which wait on the server.
-      Seal seal = Seal.fresh();
-      CompletableFuture<byte[]> key = CompletableFuture.supplyAsync(() -> seal.key(password));
-      s.execute(BEGIN_SNAPSHOT);
-      shareSnapshot(s);
-      RowCounts counting = RowCounts.start(s, rows);
-      Catalog catalog = new CatalogReader(connection, SCHEMA).read();
-      lockTables(s, catalog);
-      List<TableCount> counts = counting.finish(s, catalog);
-      listener.planned(counts);
-
-      MessageDigest sha256 = Seal.sha256();
-      HashingBuffer body = new HashingBuffer(out, sha256, BUFFER_BYTES);
-      writeHeader(body, s, catalog, counts, seal);
-      SchemaScript script = new SchemaScript(catalog, SCHEMA);
-      writeStatements(body, BackupFormat.PROLOGUE);
-      writeStatements(body, script.preData());
-      for (int i = 0; i < catalog.tables().size(); i++) {
-        copyTable(body, script, catalog.tables().get(i), counts.get(i).rows());
+      if (format == DumpFormat.PINEPODS) {
+        dumpForPinePods(s, out);
+      } else {
+        dumpSealed(s, out);
       }
-      writeStatements(body, script.sequenceValues());
-      writeStatements(body, script.postData());
-      body.flush();
-      // Both transactions must have lasted to the end: a file is sealed only when it is whole and consistent.
-      rows.execute("COMMIT");
-      s.execute("COMMIT");
-
-      byte[] digest = sha256.digest();
-      JsonObject trailer = new JsonObject()
-        .put(BackupFormat.TRAILER_SHA256, BackupFormat.HEX.formatHex(digest))
-        .put(BackupFormat.TRAILER_HMAC, BackupFormat.HEX.formatHex(Seal.hmac(key.join(), digest)));
-      out.write((BackupFormat.TRAILER_PREFIX + trailer.encode() + "\n").getBytes(StandardCharsets.UTF_8));
-      out.flush();
     } catch (SQLException | IOException | RuntimeException e) {
       rollbackQuietly();
       throw e;
     }
+  }
+
+  private void dumpSealed(Statement s, OutputStream out) throws SQLException, IOException {
+    // The slow key derivation runs beside the catalog read and the row counts, which wait on the server.
+    Seal seal = Seal.fresh();
+    CompletableFuture<byte[]> key = CompletableFuture.supplyAsync(() -> seal.key(password));
+    Snapshot snapshot = openSnapshot(s);
+    Catalog catalog = snapshot.catalog();
+    List<TableCount> counts = snapshot.counting().finish(s, catalog.tables());
+    listener.planned(counts);
+
+    MessageDigest sha256 = Seal.sha256();
+    HashingBuffer body = new HashingBuffer(out, sha256, BUFFER_BYTES);
+    writeHeader(body, s, counts, seal);
+    SchemaScript script = new SchemaScript(catalog, SCHEMA);
+    writeStatements(body, BackupFormat.PROLOGUE);
+    writeStatements(body, script.preData());
+    for (int i = 0; i < catalog.tables().size(); i++) {
+      Table table = catalog.tables().get(i);
+      write(body, script.copyFrom(table) + "\n");
+      copyRows(body, script.copyTo(table), table, counts.get(i).rows());
+    }
+    writeStatements(body, script.sequenceValues());
+    writeStatements(body, script.postData());
+    commit(s, body);
+
+    byte[] digest = sha256.digest();
+    JsonObject trailer = new JsonObject()
+      .put(BackupFormat.TRAILER_SHA256, BackupFormat.HEX.formatHex(digest))
+      .put(BackupFormat.TRAILER_HMAC, BackupFormat.HEX.formatHex(Seal.hmac(key.join(), digest)));
+    out.write((BackupFormat.TRAILER_PREFIX + trailer.encode() + "\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private void dumpForPinePods(Statement s, OutputStream out) throws SQLException, IOException {
+    Snapshot snapshot = openSnapshot(s);
+    PinePodsScript script = PinePodsScript.read(connection, snapshot.catalog(), SCHEMA);
+    List<Table> tables = script.tables();
+    List<TableCount> counts = snapshot.counting().finish(s, tables);
+    listener.planned(counts);
+
+    HashingBuffer body = new HashingBuffer(out, null, BUFFER_BYTES);
+    write(body, script.header(serverVersion(s)));
+    for (int i = 0; i < tables.size(); i++) {
+      Table table = tables.get(i);
+      write(body, script.beforeRows(table, i == 0));
+      copyRows(body, script.copyTo(table), table, counts.get(i).rows());
+      write(body, script.afterRows(table));
+    }
+    write(body, script.sequenceValues());
+    write(body, script.footer());
+    commit(s, body);
+  }
+
+  /** Begins the snapshot on both connections, starts the row counts, reads the catalog and locks its tables. */
+  private Snapshot openSnapshot(Statement s) throws SQLException, IOException {
+    s.execute(BEGIN_SNAPSHOT);
+    shareSnapshot(s);
+    RowCounts counting = RowCounts.start(s, rows);
+    Catalog catalog = new CatalogReader(connection, SCHEMA).read();
+    lockTables(s, catalog);
+    return new Snapshot(catalog, counting);
+  }
+
+  /** Both transactions must have lasted to the end: a file is whole and consistent only then. */
+  private void commit(Statement s, OutputStream body) throws SQLException, IOException {
+    body.flush();
+    rows.execute("COMMIT");
+    s.execute("COMMIT");
   }
 
   /** Starts the rows' connection in this transaction's snapshot, so both see the same data. */
@@ -123,7 +172,7 @@ public final class Dumper {
     s.execute("LOCK TABLE " + String.join(", ", names) + " IN ACCESS SHARE MODE");
   }
 
-  private void writeHeader(OutputStream body, Statement s, Catalog catalog, List<TableCount> counts, Seal seal)
+  private void writeHeader(OutputStream body, Statement s, List<TableCount> counts, Seal seal)
     throws SQLException, IOException {
     String schemaVersion;
     try (ResultSet rs = s.executeQuery(Migrations.CURRENT_VERSION)) {
@@ -132,22 +181,24 @@ public final class Dumper {
     if (schemaVersion == null) {
       throw new SQLException("the database has no recorded schema version; is this podvault's database?");
     }
-    String serverVersion;
-    try (ResultSet rs = s.executeQuery("SHOW server_version")) {
-      rs.next();
-      serverVersion = rs.getString(1);
-    }
     StringBuilder header = new StringBuilder(BackupFormat.FIRST_LINE).append('\n');
     header.append(line(BackupFormat.KEY_FORMAT_VERSION, BackupFormat.FORMAT_VERSION));
     header.append(line(BackupFormat.KEY_SCHEMA_VERSION, schemaVersion));
-    header.append(line(BackupFormat.KEY_POSTGRESQL_VERSION, serverVersion));
+    header.append(line(BackupFormat.KEY_POSTGRESQL_VERSION, serverVersion(s)));
     header.append(line(BackupFormat.KEY_CREATED_AT, Instant.now().toString()));
     header.append(line(BackupFormat.KEY_KDF, seal.toJson()));
     for (TableCount count : counts) {
       header.append(line(BackupFormat.KEY_TABLE, new JsonObject().put("name", count.name()).put("rows", count.rows())));
     }
     header.append(BackupFormat.END_OF_HEADER).append("\n\n");
-    body.write(header.toString().getBytes(StandardCharsets.UTF_8));
+    write(body, header.toString());
+  }
+
+  private static String serverVersion(Statement s) throws SQLException {
+    try (ResultSet rs = s.executeQuery("SHOW server_version")) {
+      rs.next();
+      return rs.getString(1);
+    }
   }
 
   private static String line(String key, Object value) {
@@ -156,18 +207,21 @@ public final class Dumper {
   }
 
   private static void writeStatements(OutputStream body, List<String> statements) throws IOException {
-    body.write(SchemaScript.text(statements).getBytes(StandardCharsets.UTF_8));
+    write(body, SchemaScript.text(statements));
   }
 
-  private void copyTable(OutputStream body, SchemaScript script, Table table, long expected)
-    throws SQLException, IOException {
+  private static void write(OutputStream body, String text) throws IOException {
+    body.write(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A table's rows, each line as COPY writes it, then the end-of-data line and a blank line. */
+  private void copyRows(OutputStream body, String copyTo, Table table, long expected) throws SQLException, IOException {
     listener.tableStarted(table.name(), expected);
-    body.write((script.copyFrom(table) + "\n").getBytes(StandardCharsets.UTF_8));
-    long copied = rows.copyOut(script.copyTo(table), body, REPORT_EVERY_ROWS, n -> listener.rowsCopied(table.name(), n));
+    long copied = rows.copyOut(copyTo, body, REPORT_EVERY_ROWS, n -> listener.rowsCopied(table.name(), n));
     if (copied != expected) {
       throw new SQLException("table " + table.name() + " gave " + copied + " rows where the snapshot counted " + expected);
     }
-    body.write((BackupFormat.END_OF_COPY + "\n\n").getBytes(StandardCharsets.UTF_8));
+    write(body, BackupFormat.END_OF_COPY + "\n\n");
     listener.rowsCopied(table.name(), copied);
     listener.tableFinished(table.name());
   }

@@ -7,7 +7,8 @@ import java.security.MessageDigest;
 /**
  * Gathers small writes (a backup's rows, a few hundred bytes each) into large blocks, each added to a digest
  * and passed on whole. It does what a BufferedOutputStream over a DigestOutputStream does, without the lock
- * that BufferedOutputStream takes on every write: millions of rows are written by one thread.
+ * that BufferedOutputStream takes on every write: millions of rows are written by one thread. Without a
+ * digest (a file that is not sealed) it only gathers.
  */
 final class HashingBuffer extends OutputStream {
 
@@ -16,6 +17,7 @@ final class HashingBuffer extends OutputStream {
   private final byte[] block;
   private int filled;
 
+  /** @param digest what each block is added to, or null */
   HashingBuffer(OutputStream out, MessageDigest digest, int blockBytes) {
     this.out = out;
     this.digest = digest;
@@ -53,7 +55,9 @@ final class HashingBuffer extends OutputStream {
 
   private void pass() throws IOException {
     if (filled > 0) {
-      digest.update(block, 0, filled);
+      if (digest != null) {
+        digest.update(block, 0, filled);
+      }
       out.write(block, 0, filled);
       filled = 0;
     }

@@ -63,8 +63,8 @@ final class RowCounts {
     return new RowCounts(rows, theirs, ours);
   }
 
-  /** Every catalog table with its rows, in the catalog's order. */
-  List<TableCount> finish(Statement s, Catalog catalog) throws SQLException, IOException {
+  /** Each of {@code tables} with its rows, in that order. */
+  List<TableCount> finish(Statement s, List<Table> tables) throws SQLException, IOException {
     Map<String, Long> counts = new HashMap<>();
     s.execute(COUNT_SETTINGS);
     for (String table : ours) {
@@ -79,7 +79,7 @@ final class RowCounts {
       counts.put(theirs.get(i), theirCounts.get(i));
     }
     List<TableCount> result = new ArrayList<>();
-    for (Table table : catalog.tables()) {
+    for (Table table : tables) {
       Long count = counts.get(table.name());
       if (count == null) {
         throw new SQLException("table " + table.name() + " appeared while the dump started; try again");

@@ -4,6 +4,7 @@ import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.db.CopyOutConnection;
+import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Dumper;
 import io.podvault.dump.SchemaCheck;
 import java.sql.Connection;
@@ -24,14 +25,16 @@ final class BackupJob implements Runnable {
   private final Connection connection;
   private final CopyOutConnection rows;
   private final String password;
+  private final DumpFormat format;
   private final JobProgress progress;
   private final StreamSender stream;
 
-  private BackupJob(Connection connection, CopyOutConnection rows, String password, JobProgress progress,
-    StreamSender stream) {
+  private BackupJob(Connection connection, CopyOutConnection rows, String password, DumpFormat format,
+    JobProgress progress, StreamSender stream) {
     this.connection = connection;
     this.rows = rows;
     this.password = password;
+    this.format = format;
     this.progress = progress;
     this.stream = stream;
   }
@@ -41,8 +44,8 @@ final class BackupJob implements Runnable {
    * with the configured one rather than tried on the database, which would accept any string from a role that
    * the server trusts without one.
    */
-  static BackupJob open(DbCoordinates db, SchemaCheck schema, String password, JobProgress progress, StreamSender stream)
-    throws JobException {
+  static BackupJob open(DbCoordinates db, SchemaCheck schema, String password, DumpFormat format, JobProgress progress,
+    StreamSender stream) throws JobException {
     if (!db.passwordMatches(password)) {
       throw JobException.wrongDatabasePassword();
     }
@@ -56,7 +59,7 @@ final class BackupJob implements Runnable {
       JobException.requireSchema(schema, connection);
       rows = Connections.copyOut(db);
       progress.begin();
-      return new BackupJob(connection, rows, password, progress, stream);
+      return new BackupJob(connection, rows, password, format, progress, stream);
     } catch (JobException | SQLException e) {
       if (rows != null) {
         rows.close();
@@ -78,7 +81,7 @@ final class BackupJob implements Runnable {
   @Override
   public void run() {
     try {
-      new Dumper(connection, rows, password, new ProgressListener()).dump(stream);
+      new Dumper(connection, rows, password, format, new ProgressListener()).dump(stream);
       stream.drain();
     } catch (Exception e) {
       String message = "the backup failed and the download was aborted: " + e.getMessage();

@@ -28,6 +28,8 @@ public final class Fields {
 
   /** Job requests. */
   public static final String DATABASE_PASS = "database_pass";
+  /** A backup's file: a {@link io.podvault.dump.DumpFormat}'s wire name. */
+  public static final String FORMAT = "format";
   public static final String STREAM_ADDRESS = "stream_address";
   public static final String FILE = "file";
   public static final String BYTES = "bytes";

@@ -7,6 +7,7 @@ import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.DataFolder;
 import io.podvault.db.JobLock;
+import io.podvault.dump.DumpFormat;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.LoadPlan;
@@ -25,6 +26,7 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -94,12 +96,19 @@ public class JobVerticle extends VerticleBase {
 
   private void startBackup(Message<JsonObject> message) {
     JsonObject request = message.body();
+    // The web verticle sends only names it knows; a node of another version may not know them all.
+    Optional<DumpFormat> format = DumpFormat.fromWireName(request.getString(FORMAT));
+    if (format.isEmpty()) {
+      message.fail(JobFailure.INTERNAL.wireCode(), "this server cannot write backups in the format '"
+        + request.getString(FORMAT) + "'; run the same podvault version on every node");
+      return;
+    }
     UUID id = UUID.randomUUID();
     JobProgress progress = new JobProgress(vertx, store, id, KIND_BACKUP, request.getString(STARTED_BY), "starting");
     StreamSender stream = new StreamSender(vertx, request.getString(STREAM_ADDRESS), id.toString(), stallMillis);
     BackupJob job;
     try {
-      job = BackupJob.open(db, schema, request.getString(DATABASE_PASS), progress, stream);
+      job = BackupJob.open(db, schema, request.getString(DATABASE_PASS), format.get(), progress, stream);
     } catch (JobException e) {
       message.fail(e.failure().wireCode(), e.getMessage());
       return;

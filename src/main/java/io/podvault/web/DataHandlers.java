@@ -3,6 +3,7 @@ package io.podvault.web;
 import static io.podvault.job.Fields.*;
 
 import io.podvault.auth.Principal;
+import io.podvault.dump.DumpFormat;
 import io.podvault.job.Addresses;
 import io.podvault.job.JobFailure;
 import io.vertx.core.Vertx;
@@ -47,14 +48,19 @@ final class DataHandlers {
 
   void backup(RoutingContext ctx) {
     Principal caller = Authenticator.principal(ctx);
-    String password = Requests.isForm(ctx)
-      ? Requests.requiredString(new JsonObject().put(DATABASE_PASS, ctx.request().getFormAttribute(DATABASE_PASS)), DATABASE_PASS, 1024)
-      : Requests.requiredString(Requests.jsonBody(ctx), DATABASE_PASS, 1024);
+    JsonObject body = Requests.isForm(ctx)
+      ? new JsonObject()
+        .put(DATABASE_PASS, ctx.request().getFormAttribute(DATABASE_PASS))
+        .put(FORMAT, ctx.request().getFormAttribute(FORMAT))
+      : Requests.jsonBody(ctx);
+    String password = Requests.requiredString(body, DATABASE_PASS, 1024);
+    DumpFormat format = format(body);
     // Checked here as well as by the job: a wrong one is counted before the next request is read.
     databasePasswords.require(ctx, password);
     DownloadRelay relay = new DownloadRelay(vertx, ctx.response(), BACKUP_FILE_NAME);
     JsonObject request = new JsonObject()
       .put(DATABASE_PASS, password)
+      .put(FORMAT, format.wireName())
       .put(STARTED_BY, caller.username())
       .put(STREAM_ADDRESS, relay.address());
     relay.ready()
@@ -65,6 +71,16 @@ final class DataHandlers {
         relay.close();
         ctx.fail(jobError(e));
       });
+  }
+
+  /** The backup's file; podvault's sealed one unless the request names another. */
+  private static DumpFormat format(JsonObject body) {
+    String name = Requests.optionalString(body, FORMAT, 32);
+    if (name == null) {
+      return DumpFormat.PODVAULT;
+    }
+    return DumpFormat.fromWireName(name).orElseThrow(() -> ApiException.badRequest("the field '" + FORMAT
+      + "' must be one of " + DumpFormat.wireNames() + " (podvault's sealed backup when left out), not '" + name + "'"));
   }
 
   void job(RoutingContext ctx) {

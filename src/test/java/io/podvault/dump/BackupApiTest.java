@@ -40,10 +40,7 @@ class BackupApiTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    server = result(TestServer.start(vertx));
-    try (Connection c = connect(server.db)) {
-      PinePodsData.fill(c, 42);
-    }
+    server = result(TestServer.startWithPinePodsData(vertx, 42));
     admin = result(server.adminToken());
   }
 

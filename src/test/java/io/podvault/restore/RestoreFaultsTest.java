@@ -7,6 +7,7 @@ import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.CopyOutConnection;
 import io.podvault.db.Migrations;
+import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Dumper;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
@@ -162,7 +163,7 @@ class RestoreFaultsTest {
     Path file = dir.resolve("version-1.sql");
     try (Connection c = connect(old); CopyOutConnection rows = Connections.copyOut(old.withPassword(DB_PASSWORD));
          OutputStream out = Files.newOutputStream(file)) {
-      new Dumper(c, rows, DB_PASSWORD, new NoProgress()).dump(out);
+      new Dumper(c, rows, DB_PASSWORD, DumpFormat.PODVAULT, new NoProgress()).dump(out);
     }
     assertThat(Files.readString(file)).contains("-- schema_version: \"1\"");
 

@@ -4,6 +4,7 @@ import io.podvault.Podvault;
 import io.podvault.config.Config;
 import io.podvault.config.ConfigKeys;
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +14,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.util.Map;
 
 /** A real podvault on a fresh database of the shared test cluster, and a client that talks to it. */
@@ -49,6 +51,16 @@ public final class TestServer {
 
   public static Future<TestServer> start(Vertx vertx) {
     return start(vertx, TestPostgres.freshDatabase(), Map.of());
+  }
+
+  /** A server on a fresh database holding {@link PinePodsData#fill}'s rows of {@code seed}. */
+  public static Future<TestServer> startWithPinePodsData(Vertx vertx, long seed) {
+    return start(vertx).compose(server -> vertx.executeBlocking(() -> {
+      try (Connection c = Connections.open(server.db)) {
+        PinePodsData.fill(c, seed);
+      }
+      return server;
+    }));
   }
 
   public static Future<TestServer> start(Vertx vertx, DbCoordinates db, Map<String, Object> overrides) {
@@ -90,10 +102,15 @@ public final class TestServer {
 
   /** Posts a backup request and writes the response body, whatever it is, to {@code target}. */
   public Future<HttpResponse<Void>> downloadBackup(String token, String databasePassword, Path target) {
+    return downloadBackup(token, new JsonObject().put("database_pass", databasePassword), target);
+  }
+
+  /** Posts a backup request of these fields and writes the response body, whatever it is, to {@code target}. */
+  public Future<HttpResponse<Void>> downloadBackup(String token, JsonObject request, Path target) {
     return vertx.fileSystem().open(target.toString(), new io.vertx.core.file.OpenOptions().setTruncateExisting(true))
       .compose(file -> client.post("/api/data/backup_server").bearerTokenAuthentication(token)
         .as(io.vertx.ext.web.codec.BodyCodec.pipe(file))
-        .sendJsonObject(new JsonObject().put("database_pass", databasePassword)));
+        .sendJsonObject(request));
   }
 
   /** Uploads a backup file for restore, as the Settings page does. */

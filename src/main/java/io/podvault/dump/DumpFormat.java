@@ -1,0 +1,31 @@
+package io.podvault.dump;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The two files a backup can be: podvault's sealed one, or the data-only file PinePods' own restore loads. */
+public enum DumpFormat {
+
+  PODVAULT("podvault"),
+  PINEPODS("pinepods");
+
+  private final String wireName;
+
+  DumpFormat(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The name requests and job messages use. */
+  public String wireName() {
+    return wireName;
+  }
+
+  public static Optional<DumpFormat> fromWireName(String name) {
+    return Arrays.stream(values()).filter(f -> f.wireName.equals(name)).findFirst();
+  }
+
+  /** The accepted names, for a message that lists them. */
+  public static String wireNames() {
+    return String.join(", ", Arrays.stream(values()).map(f -> "\"" + f.wireName + "\"").toList());
+  }
+}
