@@ -32,8 +32,14 @@ const podvaultJobView = (function () {
     return PHASES[phase] || (phase ? phase.charAt(0).toUpperCase() + phase.slice(1) : 'Starting');
   }
 
-  /** What the overall bar measures in this event: rows when the phase counts rows, else its steps. */
+  /**
+   * What the overall bar measures in this event: rows when the phase counts rows, bytes while a file without row
+   * counts (a PinePods backup) is checked, else the phase's steps.
+   */
   function measure(event) {
+    if (event.rows_total == null && event.bytes_total > 0) {
+      return { done: event.bytes_done || 0, total: event.bytes_total, unit: 'bytes' };
+    }
     if (event.rows_total > 0) {
       return { done: event.rows_done || 0, total: event.rows_total, unit: 'rows' };
     }
@@ -110,7 +116,12 @@ const podvaultJobView = (function () {
       el('job-overall-text').textContent = 'Done';
     } else if (amount) {
       setBar(bar, amount.done, amount.total);
-      let text = podvault.number(amount.done) + ' of ' + podvault.number(amount.total) + ' ' + amount.unit;
+      let text = amount.unit === 'bytes'
+        ? podvault.bytes(amount.done) + ' of ' + podvault.bytes(amount.total) + ' checked'
+        : podvault.number(amount.done) + ' of ' + podvault.number(amount.total) + ' ' + amount.unit;
+      if (amount.unit === 'bytes' && event.rows_done > 0) {
+        text += ' · ' + podvault.number(event.rows_done) + ' rows so far';
+      }
       if (amount.unit === 'rows' && event.tables_total > 0) {
         text += ' · ' + podvault.number(event.tables_done) + ' of ' + podvault.number(event.tables_total) + ' tables';
       }
@@ -138,6 +149,9 @@ const podvaultJobView = (function () {
     const parts = [];
     if (speed && amount.unit === 'rows') {
       parts.push(podvault.number(Math.round(speed.rate)) + ' rows per second');
+    }
+    if (speed && amount.unit === 'bytes') {
+      parts.push(podvault.bytes(speed.rate) + ' per second');
     }
     if (speed) {
       parts.push(podvault.duration(speed.left) + ' left');

@@ -266,7 +266,15 @@
         serverPasswordField.hidden = true;
         // The live view at the top of the page is where the restore can now be followed.
         window.scrollTo({ top: 0, behavior: 'smooth' });
-        status.textContent = 'The restore has started. Everyone, you included, will be signed out when it finishes.';
+        let started = 'The restore has started. Everyone, you included, will be signed out when it finishes.';
+        try {
+          if (JSON.parse(xhr.responseText).format === 'pinepods') {
+            started = 'PinePods backup (not sealed): checked by structure. ' + started;
+          }
+        } catch (e) {
+          // the answer's body is only a courtesy here
+        }
+        status.textContent = started;
         return;
       }
       let body = null;

@@ -3,7 +3,10 @@ package io.podvault.dump;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** The two files a backup can be: podvault's sealed one, or the data-only file PinePods' own restore loads. */
+/**
+ * The two kinds of backup file: podvault's sealed one, and PinePods' plain pg_dump file (the data-only one a backup
+ * writes for PinePods' own restore; a restore also reads its full variant), checked by structure only.
+ */
 public enum DumpFormat {
 
   PODVAULT("podvault"),

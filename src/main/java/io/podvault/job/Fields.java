@@ -18,8 +18,6 @@ public final class Fields {
   /** A file without row counts (a PinePods backup) is checked by bytes. */
   public static final String BYTES_DONE = "bytes_done";
   public static final String BYTES_TOTAL = "bytes_total";
-  /** The kind of backup file a restore read: {@code podvault} or {@code pinepods}. */
-  public static final String FORMAT = "format";
   public static final String STARTED_BY = "started_by";
   public static final String STARTED_AT = "started_at";
   public static final String FINISHED_AT = "finished_at";
@@ -28,7 +26,7 @@ public final class Fields {
 
   /** Job requests. */
   public static final String DATABASE_PASS = "database_pass";
-  /** A backup's file: a {@link io.podvault.dump.DumpFormat}'s wire name. */
+  /** The kind of backup file a backup writes or a restore read: {@code podvault} or {@code pinepods}. */
   public static final String FORMAT = "format";
   public static final String STREAM_ADDRESS = "stream_address";
   public static final String FILE = "file";

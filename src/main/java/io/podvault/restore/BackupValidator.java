@@ -1,5 +1,6 @@
 package io.podvault.restore;
 
+import io.podvault.dump.DumpFormat;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Sql;
 import io.podvault.dump.BackupFormat;
@@ -154,7 +155,7 @@ public final class BackupValidator {
         + "); it was changed after it was made");
     }
     checkSeal(trailer, digest, () -> key != null ? key.join() : header.seal().key(password.join()));
-    return new LoadPlan(FileFormat.PODVAULT, header.schemaVersion(), header.createdAt(), rows, sequences);
+    return new LoadPlan(DumpFormat.PODVAULT, header.schemaVersion(), header.createdAt(), rows, sequences);
   }
 
   private JsonObject readTrailer() throws InvalidBackupException {

@@ -1,5 +1,6 @@
 package io.podvault.restore;
 
+import io.podvault.dump.DumpFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +12,7 @@ import java.util.Map;
  * @param schemaVersion the application schema version the rows fit, which the shadow schema is built at
  * @param madeAt when the file was made, as far as it says (for the log)
  */
-public record LoadPlan(FileFormat format, String schemaVersion, String madeAt, Map<String, TableRows> tables,
+public record LoadPlan(DumpFormat format, String schemaVersion, String madeAt, Map<String, TableRows> tables,
                        Map<String, SequenceValue> sequences) {
 
   /** A table's rows: from byte {@code start} of the file up to, not including, {@code end}. */

@@ -1,5 +1,6 @@
 package io.podvault.restore;
 
+import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Catalog;
 import io.podvault.job.JobFailure;
 import java.io.IOException;
@@ -88,7 +89,7 @@ final class PinePodsValidator {
       throw new InvalidBackupException(JobFailure.WRONG_DATABASE_PASSWORD, "a PinePods backup carries no seal, so "
         + "'database_pass' must be this server's database password; enter that password");
     }
-    return new LoadPlan(FileFormat.PINEPODS, schemaVersion, "a PinePods server", tables, sequences);
+    return new LoadPlan(DumpFormat.PINEPODS, schemaVersion, "a PinePods server", tables, sequences);
   }
 
   /** Reads one statement, which may run over several lines, and checks it; a COPY's rows follow it. */

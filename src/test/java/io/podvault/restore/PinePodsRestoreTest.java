@@ -105,6 +105,37 @@ class PinePodsRestoreTest {
   }
 
   @Test
+  @DisplayName("podvault restores its own export in PinePods' format: all but the sign-ins it leaves out come back")
+  void restoresItsOwnPinePodsExport() throws Exception {
+    try (Connection c = Connections.open(server.db)) {
+      c.createStatement().execute("UPDATE \"Episodes\" SET episodetitle = episodetitle || ' (before the export)'");
+    }
+    Map<String, String> exported = checksums(server.db);
+    Path file = files.resolve("exported-for-pinepods.sql");
+    HttpResponse<Void> download = result(server.client.post("/api/data/backup_server")
+      .bearerTokenAuthentication(result(server.adminToken()))
+      .as(io.vertx.ext.web.codec.BodyCodec.pipe(vertx.fileSystem().openBlocking(file.toString(),
+        new io.vertx.core.file.OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true))))
+      .sendJsonObject(new JsonObject().put("database_pass", DB_PASSWORD).put("format", "pinepods")));
+    assertThat(download.statusCode()).isEqualTo(200);
+    try (Connection c = Connections.open(server.db)) {
+      c.createStatement().execute("UPDATE \"Episodes\" SET episodetitle = 'changed after the export'");
+    }
+
+    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+    assertThat(response.bodyAsJsonObject().getString("format")).isEqualTo("pinepods");
+    JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    Map<String, String> restored = checksums(server.db);
+    for (String signIns : List.of("Sessions", "GpodderSessions")) {
+      assertThat(restored.remove(signIns)).startsWith("0:");
+      exported.remove(signIns);
+    }
+    assertThat(restored).isEqualTo(exported);
+  }
+
+  @Test
   @DisplayName("the job of a PinePods file counts its bytes, and the whole file is checked by them")
   void progressGoesByBytes() throws Exception {
     Path file = file(plain, "data", 15);
