@@ -123,6 +123,7 @@ public final class SchemaSwap {
           grants.add("GRANT " + rs.getString(2) + " ON SCHEMA " + LIVE + " TO " + grantee);
         }
       }
+      replaceHistory(s, shadow);
       s.execute("ALTER SCHEMA " + LIVE + " RENAME TO " + REPLACED_SCHEMA);
       s.execute("ALTER SCHEMA " + Sql.ident(shadow) + " RENAME TO " + LIVE);
       s.execute("ALTER SCHEMA " + LIVE + " OWNER TO " + owner);
@@ -146,6 +147,18 @@ public final class SchemaSwap {
       Connections.rollbackQuietly(c);
       throw e;
     }
+  }
+
+  /**
+   * The live schema's migration history becomes the shadow's, whose version it now is. Both tables are podvault's
+   * (in schema podvault, never in the swapped schemas), and a few rows long.
+   */
+  private static void replaceHistory(Statement s, String shadow) throws SQLException {
+    String live = Sql.qualified(Migrations.INTERNAL_SCHEMA, Migrations.historyTable(LIVE));
+    String loaded = Sql.qualified(Migrations.INTERNAL_SCHEMA, Migrations.historyTable(shadow));
+    s.execute("DELETE FROM " + live);
+    s.execute("INSERT INTO " + live + " SELECT * FROM " + loaded);
+    s.execute("DROP TABLE " + loaded);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.podvault.restore;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.podvault.dump.SchemaCheck;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
@@ -138,7 +139,7 @@ class RestoreLockTest {
   @DisplayName("a server killed after the swap committed reports the restore as succeeded at its next start, and then drops the replaced data")
   void recordTellsTheTruthAfterACrash() throws Exception {
     DbCoordinates db = TestPostgres.freshDatabase();
-    Migrations.migrate(db);
+    Migrations.migrate(db, SchemaCheck.adoption(db));
     UUID job = UUID.randomUUID();
     new JobStore(db).insert(job, "restore", "admin", new JsonObject().put("state", "running"));
     String shadow = ShadowLoader.schemaOf(job);
