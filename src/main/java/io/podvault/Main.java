@@ -44,7 +44,8 @@ public final class Main {
 
   private static void shutdown(Vertx vertx, CompletableFuture<Podvault> started) {
     try {
-      Podvault podvault = started.getNow(null);
+      // A start that failed has stopped what it started already.
+      Podvault podvault = started.isCompletedExceptionally() ? null : started.getNow(null);
       if (podvault != null) {
         LOG.info("Stopping podvault");
         podvault.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

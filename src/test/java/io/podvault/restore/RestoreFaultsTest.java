@@ -172,7 +172,7 @@ class RestoreFaultsTest {
     JsonObject job = server.awaitJob(admin, accepted.bodyAsJsonObject().getString("job_id"));
     assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
     assertThat(checksums()).isEqualTo(oldChecksums);
-    assertThat(Migrations.currentVersion(server.db)).isEqualTo(Migrations.latestVersion(server.db)).isEqualTo("2");
+    assertThat(Migrations.currentVersion(server.db)).isEqualTo(Migrations.latestVersion(server.db)).isEqualTo("3");
     try (Connection c = connect(server.db);
          ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_indexes WHERE indexname = 'APIKeys_apikey_idx'")) {
       rs.next();
