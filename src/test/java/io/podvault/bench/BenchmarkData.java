@@ -1,10 +1,10 @@
 package io.podvault.bench;
 
-import io.podvault.dump.SchemaCheck;
 import io.podvault.auth.PasswordHasher;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.support.PinePodsData;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

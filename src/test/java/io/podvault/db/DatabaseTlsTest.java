@@ -5,15 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.podvault.dump.SchemaCheck;
 import io.podvault.auth.PasswordHasher;
 import io.podvault.config.DbCoordinates;
 import io.podvault.config.SslMode;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.BackupValidator;
+import io.podvault.support.DebianPostgres;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
-import io.podvault.support.DebianPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;

@@ -3,12 +3,12 @@ package io.podvault.restore;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.podvault.dump.SchemaCheck;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.db.Migrations;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.job.JobStore;
 import io.podvault.job.JobVerticle;
 import io.podvault.support.PinePodsData;

@@ -2,10 +2,10 @@ package io.podvault.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.podvault.dump.SchemaCheck;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
+import io.podvault.dump.SchemaCheck;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
