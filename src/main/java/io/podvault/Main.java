@@ -2,6 +2,7 @@ package io.podvault;
 
 import io.podvault.config.Config;
 import io.podvault.config.ConfigException;
+import io.podvault.db.SchemaRefusedException;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,11 @@ public final class Main {
     Podvault.start(vertx, config)
       .onSuccess(started::complete)
       .onFailure(e -> {
-        LOG.error("podvault could not start: {}", e.getMessage(), e);
+        if (e instanceof SchemaRefusedException) {
+          LOG.error("podvault could not start: {}", e.getMessage());
+        } else {
+          LOG.error("podvault could not start: {}", e.getMessage(), e);
+        }
         started.completeExceptionally(e);
         vertx.close().onComplete(v -> System.exit(1));
       });
@@ -39,7 +44,8 @@ public final class Main {
 
   private static void shutdown(Vertx vertx, CompletableFuture<Podvault> started) {
     try {
-      Podvault podvault = started.getNow(null);
+      // A start that failed has stopped what it started already.
+      Podvault podvault = started.isCompletedExceptionally() ? null : started.getNow(null);
       if (podvault != null) {
         LOG.info("Stopping podvault");
         podvault.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

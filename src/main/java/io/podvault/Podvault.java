@@ -9,6 +9,7 @@ import io.podvault.db.Connections;
 import io.podvault.db.DataFolder;
 import io.podvault.db.EmbeddedDatabase;
 import io.podvault.db.Migrations;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.job.JobVerticle;
 import io.podvault.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -58,7 +59,7 @@ public final class Podvault {
           : null)
         .compose(embedded -> {
           DbCoordinates db = embedded != null ? embedded.coordinates() : config.externalDatabase();
-          return vertx.executeBlocking(() -> Migrations.migrate(db))
+          return vertx.executeBlocking(() -> Migrations.migrate(db, SchemaCheck.adoption(db)))
             .compose(version -> bootstrapAdministrator(vertx, db, config))
             .compose(v -> deploy(vertx, config, folder, embedded, db))
             .onFailure(e -> stopQuietly(embedded));

@@ -22,8 +22,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Signs and checks the JWTs that browsers carry. The HS256 key lives in the database (schema podvault), so
- * every process on that database shares it and a backup never contains it. A token is good only while its
+ * Signs and checks the JWTs that browsers carry. The HS256 key lives in the database (schema podvault), sealed
+ * with a key derived from the database password ({@link SigningKeySeal}), so every process on that database shares
+ * it, a backup never contains it, and a dump of the whole database carries it sealed only. A token is good only while its
  * session row exists: logout deletes the row, a restore rotates the key and clears every session.
  *
  * <p>Each rotation bumps the key's generation and keeps the replaced secret, so a token from before a restore
@@ -35,13 +36,11 @@ public final class TokenService {
   /** What a rotation sets besides the new secret (the right-hand sides read the row as it was). */
   private static final String ROTATION = "previous_secret = secret, generation = generation + 1, rotated_at = now()";
   /**
-   * The rotation in a JDBC transaction (one parameter: the new secret). The restore's swap runs it before it
+   * The rotation in a JDBC transaction (one parameter: the new secret, sealed). The restore's swap runs it before it
    * deletes the sessions, so the key row stays locked until the swap commits: see {@link #issue}.
    */
   public static final String ROTATE_KEY_JDBC = "UPDATE podvault.signing_key SET secret = ?, " + ROTATION + " WHERE id = 1";
   private static final String ROTATE_KEY = "UPDATE podvault.signing_key SET secret = $1, " + ROTATION + " WHERE id = 1";
-  private static final String ENSURE_KEY =
-    "INSERT INTO podvault.signing_key (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING";
   private static final String READ_KEY =
     "SELECT generation, secret, previous_secret FROM podvault.signing_key WHERE id = 1";
   private static final String CLEAR_SESSIONS = "DELETE FROM podvault.sessions";
@@ -78,19 +77,18 @@ public final class TokenService {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final SigningKeySeal seal;
   private final long ttlSeconds;
   private volatile SigningKey key;
 
-  public TokenService(Vertx vertx, Pool pool, long ttlSeconds) {
+  /** {@code seal} is {@link SigningKeySeal#prepare}'s, which has also made sure that the key exists. */
+  public TokenService(Vertx vertx, Pool pool, SigningKeySeal seal, long ttlSeconds) {
     this.vertx = vertx;
     this.pool = pool;
+    this.seal = seal;
     this.ttlSeconds = ttlSeconds;
   }
 
-  /** Creates the signing key on first use and loads it. */
-  public Future<Void> load() {
-    return pool.preparedQuery(ENSURE_KEY).execute(Tuple.of(newSecret())).compose(v -> reload()).mapEmpty();
-  }
 
   /**
    * Reads the key as it is now in the database (another process may have rotated it). A sign-in reads it before
@@ -102,7 +100,8 @@ public final class TokenService {
       SigningKey known = key;
       if (known == null || known.generation() != row.getLong("generation")) {
         String previous = row.getString("previous_secret");
-        key = new SigningKey(row.getLong("generation"), jwt(row.getString("secret")), previous == null ? null : jwt(previous));
+        key = new SigningKey(row.getLong("generation"), jwt(seal.open(row.getString("secret"))),
+          previous == null ? null : jwt(seal.open(previous)));
       }
       return key;
     });
@@ -195,7 +194,7 @@ public final class TokenService {
 
   /** Makes every token issued so far worthless: a new key and no sessions, in one transaction. */
   public Future<Void> rotate() {
-    return pool.withTransaction(conn -> conn.preparedQuery(ROTATE_KEY).execute(Tuple.of(newSecret()))
+    return pool.withTransaction(conn -> conn.preparedQuery(ROTATE_KEY).execute(Tuple.of(seal.seal(newSecret())))
         .compose(v -> conn.query(CLEAR_SESSIONS).execute()))
       .compose(v -> reload())
       .mapEmpty();

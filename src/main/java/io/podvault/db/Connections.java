@@ -61,7 +61,8 @@ public final class Connections {
     "lock_timeout", "0",
     "idle_in_transaction_session_timeout", "0");
 
-  private static final String APPLICATION_NAME = "podvault";
+  /** Every connection podvault opens says so: how a swap tells its own sessions from other applications'. */
+  public static final String APPLICATION_NAME = "podvault";
   private static final int CONNECT_TIMEOUT_SECONDS = 10;
 
   private Connections() {

@@ -69,7 +69,8 @@ public final class SchemaDrop {
   }
 
   /**
-   * Drops {@code schema} and everything in it, when it exists and nothing outside depends on it. Its tables are
+   * Drops {@code schema} and everything in it, its migration history in schema podvault included, when it exists
+   * and nothing outside depends on it. Its tables are
    * locked first, so no new dependent can appear between the check and the drop. Runs in a transaction of its
    * own on {@code c} (which must be in autocommit mode).
    */
@@ -95,6 +96,7 @@ public final class SchemaDrop {
           "2BP01");
       }
       s.execute("DROP SCHEMA IF EXISTS " + Sql.ident(schema) + " CASCADE");
+      s.execute("DROP TABLE IF EXISTS " + Sql.qualified(Migrations.INTERNAL_SCHEMA, Migrations.historyTable(schema)));
       c.commit();
     } catch (SQLException | RuntimeException e) {
       Connections.rollbackQuietly(c);

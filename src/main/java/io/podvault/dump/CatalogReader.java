@@ -1,6 +1,5 @@
 package io.podvault.dump;
 
-import io.podvault.db.Migrations;
 import io.podvault.db.Sql;
 import io.podvault.dump.Catalog.Column;
 import io.podvault.dump.Catalog.Constraint;
@@ -25,7 +24,7 @@ public final class CatalogReader {
 
   private static final String TABLES =
     "SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      + "WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND c.relname <> ? ORDER BY c.relname COLLATE \"C\"";
+      + "WHERE n.nspname = ? AND c.relkind IN ('r', 'p') ORDER BY c.relname COLLATE \"C\"";
 
   private static final String COLUMNS =
     "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, "
@@ -53,14 +52,14 @@ public final class CatalogReader {
   private static final String CONSTRAINTS =
     "SELECT c.relname, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid) AS def "
       + "FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-      + "WHERE n.nspname = ? AND c.relname <> ? AND co.contype IN ('p', 'u', 'c', 'f', 'x') "
+      + "WHERE n.nspname = ? AND co.contype IN ('p', 'u', 'c', 'f', 'x') "
       + "ORDER BY CASE WHEN co.contype = 'f' THEN 1 ELSE 0 END, c.relname COLLATE \"C\", co.conname COLLATE \"C\"";
 
   private static final String INDEXES =
     "SELECT c.relname AS table_name, ic.relname AS index_name, pg_catalog.pg_get_indexdef(i.indexrelid) AS def FROM pg_index i "
       + "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class c ON c.oid = i.indrelid "
       + "JOIN pg_namespace n ON n.oid = c.relnamespace "
-      + "WHERE n.nspname = ? AND c.relname <> ? AND NOT EXISTS (SELECT 1 FROM pg_constraint co "
+      + "WHERE n.nspname = ? AND NOT EXISTS (SELECT 1 FROM pg_constraint co "
       + "  WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) "
       + "ORDER BY ic.relname COLLATE \"C\"";
 
@@ -106,7 +105,7 @@ public final class CatalogReader {
       + "FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid "
       + "JOIN pg_namespace n ON n.oid = c.relnamespace "
       + "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0 "
-      + "WHERE n.nspname = ? AND c.relname <> ? "
+      + "WHERE n.nspname = ? "
       + "UNION ALL SELECT 'FUNCTION', pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname) "
       + "  || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', 0, NULL, d.description "
       + "FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid "
@@ -147,22 +146,19 @@ public final class CatalogReader {
     types.addAll(enums());
     types.addAll(domains());
     types.addAll(composites());
-    return new Catalog(types, strings(FUNCTIONS, 1), sequences(), tables(), views(), constraints(),
-      indexes(), strings(TRIGGERS, 1), comments());
+    return new Catalog(types, strings(FUNCTIONS), sequences(), tables(), views(), constraints(),
+      indexes(), strings(TRIGGERS), comments());
   }
 
-  private PreparedStatement prepare(String sql, int schemaParams) throws SQLException {
+  private PreparedStatement prepare(String sql) throws SQLException {
     PreparedStatement ps = connection.prepareStatement(sql);
     ps.setString(1, schema);
-    if (schemaParams > 1) {
-      ps.setString(2, Migrations.HISTORY_TABLE);
-    }
     return ps;
   }
 
-  private List<String> strings(String sql, int params) throws SQLException {
+  private List<String> strings(String sql) throws SQLException {
     List<String> result = new ArrayList<>();
-    try (PreparedStatement ps = prepare(sql, params); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(sql); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         result.add(rs.getString(1));
       }
@@ -172,13 +168,13 @@ public final class CatalogReader {
 
   private List<Table> tables() throws SQLException {
     Map<Long, String> names = new LinkedHashMap<>();
-    try (PreparedStatement ps = prepare(TABLES, 2); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(TABLES); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         names.put(rs.getLong("oid"), rs.getString("relname"));
       }
     }
     Map<Long, List<Column>> columns = new HashMap<>();
-    try (PreparedStatement ps = prepare(COLUMNS, 1); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(COLUMNS); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         String generated = rs.getString("attgenerated");
         String expr = rs.getString("expr");
@@ -195,12 +191,9 @@ public final class CatalogReader {
 
   private List<Sequence> sequences() throws SQLException {
     List<Sequence> result = new ArrayList<>();
-    try (PreparedStatement ps = prepare(SEQUENCES, 1); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(SEQUENCES); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         String owner = rs.getString("owner_table");
-        if (Migrations.HISTORY_TABLE.equals(owner)) {
-          continue;
-        }
         String name = rs.getString("relname");
         long[] state = sequenceStates ? sequenceState(name) : new long[] {0, 0};
         result.add(new Sequence(name, rs.getString("type"), rs.getLong("seqstart"), rs.getLong("seqincrement"),
@@ -221,7 +214,7 @@ public final class CatalogReader {
 
   private List<String> views() throws SQLException {
     List<String> result = new ArrayList<>();
-    try (PreparedStatement ps = prepare(VIEWS, 1); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(VIEWS); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         String def = rs.getString("def").strip();
         if (def.endsWith(";")) {
@@ -238,7 +231,7 @@ public final class CatalogReader {
 
   private List<Constraint> constraints() throws SQLException {
     List<Constraint> result = new ArrayList<>();
-    try (PreparedStatement ps = prepare(CONSTRAINTS, 2); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(CONSTRAINTS); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         result.add(new Constraint(rs.getString("relname"), rs.getString("conname"), rs.getString("contype"), rs.getString("def")));
       }
@@ -248,7 +241,7 @@ public final class CatalogReader {
 
   private List<Catalog.Index> indexes() throws SQLException {
     List<Catalog.Index> result = new ArrayList<>();
-    try (PreparedStatement ps = prepare(INDEXES, 2); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(INDEXES); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         result.add(new Catalog.Index(rs.getString("table_name"), rs.getString("index_name"), rs.getString("def")));
       }
@@ -258,7 +251,7 @@ public final class CatalogReader {
 
   private List<String> enums() throws SQLException {
     List<String> result = new ArrayList<>();
-    try (PreparedStatement ps = prepare(ENUMS, 1); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(ENUMS); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         List<String> labels = new ArrayList<>();
         for (String label : (String[]) rs.getArray("labels").getArray()) {
@@ -273,7 +266,7 @@ public final class CatalogReader {
 
   private List<String> domains() throws SQLException {
     List<String> result = new ArrayList<>();
-    try (PreparedStatement ps = prepare(DOMAINS, 1); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(DOMAINS); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         StringBuilder ddl = new StringBuilder("CREATE DOMAIN ")
           .append(Sql.qualified(schema, rs.getString("typname"))).append(" AS ").append(rs.getString("base"));
@@ -294,7 +287,7 @@ public final class CatalogReader {
 
   private List<String> composites() throws SQLException {
     List<String> result = new ArrayList<>();
-    try (PreparedStatement ps = prepare(COMPOSITES, 1); ResultSet rs = ps.executeQuery()) {
+    try (PreparedStatement ps = prepare(COMPOSITES); ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         result.add("CREATE TYPE " + Sql.qualified(schema, rs.getString("typname")) + " AS (" + rs.getString("fields") + ");");
       }
@@ -306,10 +299,9 @@ public final class CatalogReader {
     List<String> result = new ArrayList<>();
     try (PreparedStatement ps = connection.prepareStatement(COMMENTS)) {
       ps.setString(1, schema);
-      ps.setString(2, Migrations.HISTORY_TABLE);
+      ps.setString(2, schema);
       ps.setString(3, schema);
       ps.setString(4, schema);
-      ps.setString(5, schema);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String target = rs.getString("target");

@@ -175,7 +175,7 @@ public final class Dumper {
   private void writeHeader(OutputStream body, Statement s, List<TableCount> counts, Seal seal)
     throws SQLException, IOException {
     String schemaVersion;
-    try (ResultSet rs = s.executeQuery(Migrations.CURRENT_VERSION)) {
+    try (ResultSet rs = s.executeQuery(Migrations.currentVersionQuery(SCHEMA))) {
       schemaVersion = rs.next() ? rs.getString(1) : null;
     }
     if (schemaVersion == null) {

@@ -35,8 +35,7 @@ final class RowCounts {
   /** The tables, largest first by the planner's estimate of their rows (pages, where never analyzed). */
   private static final String TABLE_SIZES =
     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-      + Sql.literal(Migrations.APP_SCHEMA) + " AND c.relkind IN ('r', 'p') AND c.relname <> "
-      + Sql.literal(Migrations.HISTORY_TABLE) + " ORDER BY greatest(c.reltuples::bigint, c.relpages::bigint) DESC";
+      + Sql.literal(Migrations.APP_SCHEMA) + " AND c.relkind IN ('r', 'p') ORDER BY greatest(c.reltuples::bigint, c.relpages::bigint) DESC";
 
   private final CopyOutConnection rows;
   private final List<String> theirs;

@@ -1,6 +1,7 @@
 package io.podvault.dump;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
 import io.podvault.db.Sql;
@@ -34,6 +35,25 @@ public final class SchemaCheck {
     return new SchemaCheck(MigratedCatalog.at(db, Migrations.latestVersion(db)));
   }
 
+  /**
+   * The check of a database whose {@code public} holds tables without podvault's history (a running PinePods'
+   * database): adoptable when they are exactly the data model, as podvault's migrations build it. A schema that holds
+   * none of PinePods' tables is not a PinePods database at all, which says more than a list of missing tables.
+   */
+  public static Migrations.ForeignSchemaCheck adoption(DbCoordinates db) {
+    return relations -> {
+      SchemaCheck check = of(db);
+      if (check.expected.tables().stream().map(Catalog.Table::name).noneMatch(relations::contains)) {
+        int shown = Math.min(relations.size(), 10);
+        return List.of("it holds none of PinePods' tables, but " + String.join(", ", relations.subList(0, shown))
+          + (relations.size() > shown ? " and " + (relations.size() - shown) + " more" : ""));
+      }
+      try (Connection c = Connections.open(db)) {
+        return check.differences(c);
+      }
+    };
+  }
+
   /** What differs between the live schema and the migrations', in words; empty when nothing does. */
   public List<String> differences(Connection c) throws SQLException {
     List<String> found = compare(expected, new CatalogReader(c, LIVE, false).read());
@@ -43,12 +63,12 @@ public final class SchemaCheck {
 
   /**
    * The part of the check cheap enough for the swap's own transaction, while it holds the live tables: the
-   * same tables (besides the migrations' history), and nothing outside built on them.
+   * same tables, and nothing outside built on them.
    */
   public List<String> tablesAndDependents(Connection c, List<String> liveTables) throws SQLException {
     List<String> found = new ArrayList<>();
     List<String> expectedTables = expected.tables().stream().map(Catalog.Table::name).sorted().toList();
-    List<String> live = liveTables.stream().filter(t -> !Migrations.HISTORY_TABLE.equals(t)).sorted().toList();
+    List<String> live = liveTables.stream().sorted().toList();
     if (!live.equals(expectedTables)) {
       found.add("the live tables are " + live + " where podvault's schema has " + expectedTables);
     }

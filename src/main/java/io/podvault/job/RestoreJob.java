@@ -1,5 +1,6 @@
 package io.podvault.job;
 
+import io.podvault.auth.SigningKeySeal;
 import io.podvault.auth.TokenService;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
@@ -105,7 +106,8 @@ final class RestoreJob {
       }
       shadow.load();
       progress.phase("swapping", 0, 0);
-      SchemaSwap.swap(lock, shadow.schema(), schema, TokenService.newSecret(), progress.id());
+      SchemaSwap.swap(lock, shadow.schema(), schema, SigningKeySeal.prepare(db).seal(TokenService.newSecret()),
+        progress.id());
       LOG.info("Restore {} replaced the data from a {} backup of {} (schema version {})", progress.id(),
         backup.format().wireName(), backup.madeAt(), backup.schemaVersion());
     } catch (Exception e) {

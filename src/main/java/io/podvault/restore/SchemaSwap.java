@@ -7,6 +7,7 @@ import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
 import io.podvault.db.Sql;
 import io.podvault.dump.SchemaCheck;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,14 +16,26 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Puts the loaded shadow schema in place of the live one in one short transaction, which also ends every
+ * Puts the loaded shadow schema's tables in place of the live ones in one short transaction, which also ends every
  * session and records the job as succeeded: either the server has the restored data, nobody is signed in and
  * the job says so, or nothing changed at all. It runs on the connection that holds the job lock and checks,
  * inside the transaction, that the lock is still held, so a job whose lock was lost (its session ended) can
- * never swap. The replaced schema is kept aside under {@value #REPLACED_SCHEMA} until {@link #dropReplaced}
+ * never swap. The replaced tables are kept aside in schema {@value #REPLACED_SCHEMA} until {@link #dropReplaced}
  * removes it.
+ *
+ * <p>The tables move between the schemas ({@code ALTER TABLE ... SET SCHEMA} takes their indexes, constraints and
+ * sequences along); schema {@code public} itself stays, with its comment, owner, grants and the initial privileges
+ * PostgreSQL records for it, so that on PinePods' database {@code pg_dump --schema-only} of it reads the same
+ * after a restore. The restored tables and sequences get the owners and grants the live ones had: PinePods' tables
+ * may belong to PinePods' role rather than podvault's.
+ *
+ * <p>After the commit, other applications' sessions on the database (a running PinePods) are ended, so that they
+ * reconnect to the restored data rather than carry on with what they had read. Ending another role's session needs
+ * superuser or membership of {@code pg_signal_backend}; without it the swap logs a warning and carries on.
  */
 public final class SchemaSwap {
 
@@ -32,10 +45,23 @@ public final class SchemaSwap {
   private static final String LIVE_TABLES =
     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       + "WHERE n.nspname = '" + LIVE + "' AND c.relkind IN ('r', 'p') ORDER BY c.relname";
-  private static final String OWNER = "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = '" + LIVE + "'";
-  private static final String GRANTS =
-    "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, a.privilege_type "
-      + "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = '" + LIVE + "'";
+  /** The live tables' and sequences' owners and grants, as statements that give them to the restored ones. */
+  private static final String OWNERS_AND_GRANTS =
+    "SELECT c.relname, c.relkind = 'S', c.relowner::regrole::text, c.relacl IS NOT NULL, "
+      + "  (SELECT array_agg(a.privilege_type || ' TO ' || CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END"
+      + "     || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END ORDER BY a.grantee, a.privilege_type)"
+      + "   FROM aclexplode(c.relacl) a) "
+      + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '" + LIVE + "' AND c.relkind IN ('r', 'p', 'S') "
+      // Tables first: changing a table's owner changes its sequences' too, which cannot be changed on their own.
+      + "ORDER BY c.relkind = 'S', c.relname";
+  private static final String SHADOW_TABLES =
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
+      + "AND c.relkind IN ('r', 'p') ORDER BY c.relname";
+  /** Client sessions of other applications on this database. */
+  private static final String FOREIGN_SESSIONS = "SELECT pid, application_name, usename FROM pg_stat_activity "
+    + "WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+    + "AND application_name IS DISTINCT FROM '" + Connections.APPLICATION_NAME + "'";
+  private static final String INSUFFICIENT_PRIVILEGE = "42501";
   private static final String END_SESSIONS = "DELETE FROM podvault.sessions";
   /** The job is done once this commits, so a crash right after the commit cannot make the record lie. */
   private static final String JOB_SUCCEEDED = "UPDATE podvault.jobs SET state = 'succeeded', finished_at = now(), error = NULL, "
@@ -45,6 +71,8 @@ public final class SchemaSwap {
   private static final int LOCK_ATTEMPTS = 15;
   private static final long LOCK_WAIT_MILLIS = 2_000;
   private static final long LOCK_PAUSE_MILLIS = 1_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(SchemaSwap.class);
 
   private SchemaSwap() {
   }
@@ -115,19 +143,19 @@ public final class SchemaSwap {
       if (!differences.isEmpty()) {
         throw new SQLException(SchemaCheck.refusal(differences) + "; nothing was changed", "55000");
       }
-      String owner = strings(s, OWNER).get(0);
-      List<String> grants = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery(GRANTS)) {
-        while (rs.next()) {
-          String grantee = "PUBLIC".equals(rs.getString(1)) ? "PUBLIC" : rs.getString(1);
-          grants.add("GRANT " + rs.getString(2) + " ON SCHEMA " + LIVE + " TO " + grantee);
-        }
+      List<String> ownersAndGrants = ownersAndGrants(s);
+      replaceHistory(s, shadow);
+      s.execute("CREATE SCHEMA " + REPLACED_SCHEMA);
+      for (String table : tables) {
+        s.execute("ALTER TABLE " + Sql.qualified(LIVE, table) + " SET SCHEMA " + REPLACED_SCHEMA);
       }
-      s.execute("ALTER SCHEMA " + LIVE + " RENAME TO " + REPLACED_SCHEMA);
-      s.execute("ALTER SCHEMA " + Sql.ident(shadow) + " RENAME TO " + LIVE);
-      s.execute("ALTER SCHEMA " + LIVE + " OWNER TO " + owner);
-      for (String grant : grants) {
-        s.execute(grant);
+      for (String table : shadowTables(c, shadow)) {
+        s.execute("ALTER TABLE " + Sql.qualified(shadow, table) + " SET SCHEMA " + LIVE);
+      }
+      // Empty now: anything else in it would make this fail, and the swap with it.
+      s.execute("DROP SCHEMA " + Sql.ident(shadow));
+      for (String statement : ownersAndGrants) {
+        s.execute(statement);
       }
       try (PreparedStatement ps = c.prepareStatement(TokenService.ROTATE_KEY_JDBC)) {
         ps.setString(1, newSigningKey);
@@ -146,6 +174,90 @@ public final class SchemaSwap {
       Connections.rollbackQuietly(c);
       throw e;
     }
+    endForeignSessions(c);
+  }
+
+  /**
+   * Statements that give the shadow's tables and sequences, once they are in {@code public}, the live ones' owners
+   * and grants: owner first (it takes the grants made by the old owner along), then the grants exactly, unless the
+   * live one never had any (its default privileges, which a new owner gets anyway).
+   */
+  private static List<String> ownersAndGrants(Statement s) throws SQLException {
+    List<String> statements = new ArrayList<>();
+    try (ResultSet rs = s.executeQuery(OWNERS_AND_GRANTS)) {
+      while (rs.next()) {
+        boolean sequence = rs.getBoolean(2);
+        String target = (sequence ? "SEQUENCE " : "TABLE ") + Sql.qualified(LIVE, rs.getString(1));
+        String owner = rs.getString(3);
+        statements.add("ALTER " + target + " OWNER TO " + owner);
+        if (rs.getBoolean(4)) {
+          statements.add("REVOKE ALL ON " + target + " FROM PUBLIC, " + owner);
+          Array grants = rs.getArray(5);
+          for (String grant : grants == null ? new String[0] : (String[]) grants.getArray()) {
+            statements.add("GRANT " + grant.replaceFirst(" TO ", " ON " + target + " TO "));
+          }
+        }
+      }
+    }
+    return statements;
+  }
+
+  private static List<String> shadowTables(Connection c, String shadow) throws SQLException {
+    List<String> tables = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(SHADOW_TABLES)) {
+      ps.setString(1, shadow);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          tables.add(rs.getString(1));
+        }
+      }
+    }
+    return tables;
+  }
+
+  /** After the commit: the data is restored whatever happens here, so a refusal is a warning. */
+  private static void endForeignSessions(Connection c) {
+    List<String> ended = new ArrayList<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(FOREIGN_SESSIONS)) {
+      List<Object[]> sessions = new ArrayList<>();
+      while (rs.next()) {
+        sessions.add(new Object[] {rs.getInt(1), rs.getString(2), rs.getString(3)});
+      }
+      for (Object[] session : sessions) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
+          ps.setInt(1, (Integer) session[0]);
+          ps.execute();
+          ended.add(session[0] + " (" + session[1] + ", role " + session[2] + ")");
+        } catch (SQLException e) {
+          if (!INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+            throw e;
+          }
+          LOG.warn("The session {} of application '{}' (role {}) on this database was not ended: podvault's role may not "
+            + "end other roles' sessions ({}). It may go on with the data from before the restore until it reconnects; "
+            + "restart that application, or GRANT pg_signal_backend TO podvault's role", session[0], session[1],
+            session[2], e.getMessage());
+        }
+      }
+    } catch (SQLException e) {
+      LOG.warn("Other applications' sessions on this database were not ended after the restore ({}); restart them so "
+        + "that they read the restored data", e.getMessage());
+    }
+    if (!ended.isEmpty()) {
+      LOG.info("Ended other applications' sessions on this database, so that they reconnect to the restored data: {}",
+        String.join(", ", ended));
+    }
+  }
+
+  /**
+   * The live schema's migration history becomes the shadow's, whose version it now is. Both tables are podvault's
+   * (in schema podvault, never in the swapped schemas), and a few rows long.
+   */
+  private static void replaceHistory(Statement s, String shadow) throws SQLException {
+    String live = Sql.qualified(Migrations.INTERNAL_SCHEMA, Migrations.historyTable(LIVE));
+    String loaded = Sql.qualified(Migrations.INTERNAL_SCHEMA, Migrations.historyTable(shadow));
+    s.execute("DELETE FROM " + live);
+    s.execute("INSERT INTO " + live + " SELECT * FROM " + loaded);
+    s.execute("DROP TABLE " + loaded);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.podvault.web;
 
 import io.podvault.auth.ApiKeyStore;
 import io.podvault.auth.Passwords;
+import io.podvault.auth.SigningKeySeal;
 import io.podvault.auth.TokenService;
 import io.podvault.auth.UserStore;
 import io.podvault.config.Config;
@@ -49,17 +50,19 @@ public class WebVerticle extends VerticleBase {
       .using(vertx)
       .build();
     passwords = new Passwords(vertx);
-    tokens = new TokenService(vertx, pool, config.tokenTtlSeconds());
-    vertx.eventBus().consumer(Addresses.SIGNOUT, message -> tokens.reload());
-    vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS, message -> swapping =
-      Fields.STATE_RUNNING.equals(message.body().getString(Fields.STATE))
-        && "swapping".equals(message.body().getString(Fields.PHASE)));
-    Router router = routes(config, db);
-    return tokens.load()
+    return vertx.executeBlocking(() -> SigningKeySeal.prepare(db))
+      .compose(seal -> {
+        tokens = new TokenService(vertx, pool, seal, config.tokenTtlSeconds());
+        vertx.eventBus().consumer(Addresses.SIGNOUT, message -> tokens.reload());
+        vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS, message -> swapping =
+          Fields.STATE_RUNNING.equals(message.body().getString(Fields.STATE))
+            && "swapping".equals(message.body().getString(Fields.PHASE)));
+        return tokens.reload();
+      })
       .compose(v -> vertx.createHttpServer(new HttpServerOptions()
           .setIdleTimeout(config.httpIdleTimeoutSeconds())
           .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
-        .requestHandler(router).listen(config.httpPort()))
+        .requestHandler(routes(config, db)).listen(config.httpPort()))
       .onSuccess(s -> {
         server = s;
         LOG.info("podvault is listening on http://localhost:{}/", s.actualPort());

@@ -8,11 +8,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.podvault.auth.PasswordHasher;
 import io.podvault.config.DbCoordinates;
 import io.podvault.config.SslMode;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.BackupValidator;
+import io.podvault.support.DebianPostgres;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
-import io.podvault.support.DebianPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
@@ -73,7 +74,7 @@ class DatabaseTlsTest {
       + DebianPostgres.BIN + " (apt-get install postgresql-15, which .ci/run does)");
     cluster = DebianPostgres.withTls(List.of("hostssl all " + CLEARTEXT_ROLE + " 127.0.0.1/32 password"));
     db = cluster.admin(DebianPostgres.DATABASE);
-    Migrations.migrate(db);
+    Migrations.migrate(db, SchemaCheck.adoption(db));
     try (Connection c = Connections.open(db); Statement s = c.createStatement()) {
       // podvault creates its administrator only while none exists, and the bulk data brings one, so the test
       // server's is written first (as BenchmarkData does).

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.support.DebianPostgres;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.PinePodsDumps;
@@ -275,7 +276,7 @@ class PinePodsRestoreTest {
     TestPostgres.execute(target, "DO $$ BEGIN CREATE ROLE " + DebianPostgres.SUPERUSER + "; "
       + "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
     if (dataOnly) {
-      Migrations.migrate(target);
+      Migrations.migrate(target, SchemaCheck.adoption(target));
       TestPostgres.execute(target, "DO $$ DECLARE t text; BEGIN FOR t IN SELECT format('%I.%I', schemaname, tablename) "
         + "FROM pg_tables WHERE schemaname IN ('public', '" + Migrations.INTERNAL_SCHEMA + "') LOOP "
         + "EXECUTE 'TRUNCATE ' || t || ' CASCADE'; END LOOP; END $$");

@@ -8,6 +8,7 @@ import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.db.Migrations;
+import io.podvault.dump.SchemaCheck;
 import io.podvault.job.JobStore;
 import io.podvault.job.JobVerticle;
 import io.podvault.support.PinePodsData;
@@ -138,7 +139,7 @@ class RestoreLockTest {
   @DisplayName("a server killed after the swap committed reports the restore as succeeded at its next start, and then drops the replaced data")
   void recordTellsTheTruthAfterACrash() throws Exception {
     DbCoordinates db = TestPostgres.freshDatabase();
-    Migrations.migrate(db);
+    Migrations.migrate(db, SchemaCheck.adoption(db));
     UUID job = UUID.randomUUID();
     new JobStore(db).insert(job, "restore", "admin", new JsonObject().put("state", "running"));
     String shadow = ShadowLoader.schemaOf(job);

@@ -4,6 +4,7 @@ import io.podvault.auth.PasswordHasher;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
+import io.podvault.dump.SchemaCheck;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,11 +49,10 @@ public final class PinePodsDumps {
                                      List<String[]> also) throws SQLException {
     TestPostgres.execute(cluster.admin("postgres"), "CREATE DATABASE " + database);
     DbCoordinates db = cluster.admin(database);
-    Migrations.migrate(db);
+    Migrations.migrate(db, SchemaCheck.adoption(db));
     try (Connection c = Connections.open(db)) {
       if (!podvaultAlsoRuns) {
-        c.createStatement().execute("DROP SCHEMA " + Migrations.INTERNAL_SCHEMA + " CASCADE; DROP TABLE IF EXISTS public."
-          + Migrations.HISTORY_TABLE);
+        c.createStatement().execute("DROP SCHEMA " + Migrations.INTERNAL_SCHEMA + " CASCADE");
       }
       PinePodsData.fill(c, seed);
       List<String[]> users = new ArrayList<>(also);

@@ -3,6 +3,7 @@ package io.podvault.web;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.podvault.auth.SigningKeySeal;
 import io.podvault.auth.TokenService;
 import io.podvault.db.Connections;
 import io.podvault.support.Await;
@@ -330,11 +331,12 @@ class AuthApiTest {
   @Test
   @DisplayName("a sign-in whose password check overlaps a restore's swap gets 401 'restored' and opens no session")
   void signInOverlappingASwap() throws Exception {
+    String newSecret = SigningKeySeal.prepare(server.db).seal(TokenService.newSecret());
     try (Connection swap = Connections.open(server.db)) {
       swap.setAutoCommit(false);
       // The swap's step on the key: from here until its commit the key row is locked and of a new generation.
       try (PreparedStatement rotate = swap.prepareStatement(TokenService.ROTATE_KEY_JDBC)) {
-        rotate.setString(1, TokenService.newSecret());
+        rotate.setString(1, newSecret);
         rotate.executeUpdate();
       }
       Future<HttpResponse<Buffer>> signIn = server.client.post("/api/auth/login")
@@ -431,11 +433,12 @@ class AuthApiTest {
     }
   }
 
+  /** The signing key itself, opened as the server opens it (the database holds it sealed). */
   private static String signingKey() throws Exception {
     try (var c = Connections.open(server.db);
          ResultSet rs = c.createStatement().executeQuery("SELECT secret FROM podvault.signing_key")) {
       rs.next();
-      return rs.getString(1);
+      return SigningKeySeal.prepare(server.db).open(rs.getString(1));
     }
   }
 }
