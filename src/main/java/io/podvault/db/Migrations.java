@@ -94,8 +94,9 @@ public final class Migrations {
           prepareHistory(db, c, check);
         }
         MigrateResult result = migrateAppSchema(db, APP_SCHEMA, MigrationVersion.LATEST);
-        LOG.info("Schema is at version {} ({} migrations applied now)", result.targetSchemaVersion, result.migrationsExecuted);
-        return currentVersion(db);
+        String version = currentVersion(db);
+        LOG.info("Schema is at version {} ({} migrations applied now)", version, result.migrationsExecuted);
+        return version;
       } finally {
         advisory(c, "SELECT pg_advisory_unlock(?)");
       }

@@ -108,8 +108,8 @@ final class RestoreJob {
       progress.phase("swapping", 0, 0);
       SchemaSwap.swap(lock, shadow.schema(), schema, SigningKeySeal.prepare(db).seal(TokenService.newSecret()),
         progress.id());
-      LOG.info("Restore {} replaced the data from a {} backup of {} (schema version {})", progress.id(),
-        backup.format().wireName(), backup.madeAt(), backup.schemaVersion());
+      LOG.info("Restore {} replaced the data from a {} backup ({}; schema version {})", progress.id(),
+        backup.format().wireName(), backup.origin(), backup.schemaVersion());
     } catch (Exception e) {
       LOG.warn("Restore {} failed: {}", progress.id(), e.toString());
       dropShadow();

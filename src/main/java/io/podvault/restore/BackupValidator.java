@@ -155,7 +155,7 @@ public final class BackupValidator {
         + "); it was changed after it was made");
     }
     checkSeal(trailer, digest, () -> key != null ? key.join() : header.seal().key(password.join()));
-    return new LoadPlan(DumpFormat.PODVAULT, header.schemaVersion(), header.createdAt(), rows, sequences);
+    return new LoadPlan(DumpFormat.PODVAULT, header.schemaVersion(), "made " + header.createdAt(), rows, sequences);
   }
 
   private JsonObject readTrailer() throws InvalidBackupException {

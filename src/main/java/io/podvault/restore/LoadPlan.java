@@ -10,9 +10,9 @@ import java.util.Map;
  * stays empty; a sequence it does not set keeps its start.
  *
  * @param schemaVersion the application schema version the rows fit, which the shadow schema is built at
- * @param madeAt when the file was made, as far as it says (for the log)
+ * @param origin what the file says of where or when it was made (for the log)
  */
-public record LoadPlan(DumpFormat format, String schemaVersion, String madeAt, Map<String, TableRows> tables,
+public record LoadPlan(DumpFormat format, String schemaVersion, String origin, Map<String, TableRows> tables,
                        Map<String, SequenceValue> sequences) {
 
   /** A table's rows: from byte {@code start} of the file up to, not including, {@code end}. */

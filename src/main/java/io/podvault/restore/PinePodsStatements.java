@@ -39,10 +39,13 @@ final class PinePodsStatements {
   }
 
   private static final Statement IGNORED = new Ignored();
-  private static final String IDENT = "(\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)";
+  // Possessive quantifiers throughout: a long name or literal is matched without backtracking or deep recursion.
+  private static final String IDENT = "(\"(?:[^\"]++|\"\")++\"|[a-z_][a-z0-9_$]*+)";
   private static final String QUALIFIED = "(public|podvault)\\." + IDENT;
-  private static final String ROLE = "(?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*)";
-  private static final String LITERAL = "'(?:[^']|'')*'";
+  private static final String ROLE = "(?:\"(?:[^\"]++|\"\")++\"|[A-Za-z_][A-Za-z0-9_$]*+)";
+  private static final String LITERAL = "'(?:[^']++|'')*+'";
+  /** A sequence's name inside a string literal, where no single quote can be. */
+  private static final String SEQUENCE_NAME = "(\"(?:[^\"']++|\"\")++\"|[a-z_][a-z0-9_$]*+)";
   /** Session settings pg_dump 13 to 17 writes at the top of a plain dump. */
   private static final Set<String> SETTINGS = Set.of("statement_timeout", "lock_timeout",
     "idle_in_transaction_session_timeout", "transaction_timeout", "client_encoding", "standard_conforming_strings",
@@ -59,7 +62,7 @@ final class PinePodsStatements {
   private static final Pattern TRIGGERS = Pattern.compile("^ALTER TABLE " + QUALIFIED + " (?:DISABLE|ENABLE) TRIGGER ALL;$");
   private static final Pattern COPY = Pattern.compile("^COPY " + QUALIFIED + " \\(([^\n]*)\\) FROM stdin;$");
   private static final Pattern SETVAL = Pattern.compile("^SELECT pg_catalog\\.setval\\('(public|podvault)\\."
-    + "(\"(?:[^\"']|\"\")+\"|[a-z_][a-z0-9_$]*)', (-?\\d{1,19}), (true|false)\\);$");
+    + SEQUENCE_NAME + "', (-?\\d{1,19}), (true|false)\\);$");
   private static final Pattern DROP_CONSTRAINT = Pattern.compile("^ALTER TABLE IF EXISTS ONLY " + QUALIFIED
     + " DROP CONSTRAINT IF EXISTS " + IDENT + ";$");
   private static final Pattern DROP_DEFAULT = Pattern.compile("^ALTER TABLE IF EXISTS " + QUALIFIED + " ALTER COLUMN "
@@ -75,7 +78,7 @@ final class PinePodsStatements {
   private static final Pattern OWNED_BY = Pattern.compile("^ALTER SEQUENCE " + QUALIFIED + " OWNED BY " + QUALIFIED + "\\."
     + IDENT + ";$");
   private static final Pattern SET_DEFAULT = Pattern.compile("^ALTER TABLE ONLY " + QUALIFIED + " ALTER COLUMN " + IDENT
-    + " SET DEFAULT nextval\\('(public|podvault)\\.(\"(?:[^\"']|\"\")+\"|[a-z_][a-z0-9_$]*)'::regclass\\);$");
+    + " SET DEFAULT nextval\\('(public|podvault)\\." + SEQUENCE_NAME + "'::regclass\\);$");
   private static final Pattern ADD_CONSTRAINT = Pattern.compile("^ALTER TABLE ONLY " + QUALIFIED + "\n    ADD CONSTRAINT "
     + IDENT + " [^\n]+;$");
   private static final Pattern CREATE_INDEX = Pattern.compile("^CREATE (?:UNIQUE )?INDEX " + IDENT + " ON " + QUALIFIED
@@ -99,20 +102,32 @@ final class PinePodsStatements {
     model.indexes().forEach(i -> indexes.put(i.name(), i.table()));
   }
 
-  /** Whether {@code text} is a whole statement: it ends with a semicolon outside a string literal. */
-  static boolean ends(CharSequence text) {
-    if (text.length() == 0 || text.charAt(text.length() - 1) != ';') {
-      return false;
-    }
+  /**
+   * Whether {@code text}, holding {@code quotes} single quotes, is a whole statement: it ends with a semicolon
+   * outside a string literal.
+   */
+  static boolean ends(CharSequence text, int quotes) {
+    return text.length() > 0 && text.charAt(text.length() - 1) == ';' && quotes % 2 == 0;
+  }
+
+  static int quotes(String line) {
     int quotes = 0;
-    for (int i = 0; i < text.length(); i++) {
-      quotes += text.charAt(i) == '\'' ? 1 : 0;
+    for (int i = 0; i < line.length(); i++) {
+      quotes += line.charAt(i) == '\'' ? 1 : 0;
     }
-    return quotes % 2 == 0;
+    return quotes;
   }
 
   /** Recognises and checks one statement that begins at {@code line}, or refuses it naming the line. */
   Statement check(String text, long line) throws InvalidBackupException {
+    try {
+      return recognise(text, line);
+    } catch (StackOverflowError e) {
+      throw refused(line, "holds a statement too deeply nested to be one pg_dump writes for PinePods' tables");
+    }
+  }
+
+  private Statement recognise(String text, long line) throws InvalidBackupException {
     Matcher m;
     if ((m = SET.matcher(text)).matches()) {
       return setting(m.group(1), m.group(2), line);

@@ -26,6 +26,7 @@ final class PinePodsValidator {
   static final String FIRST_LINE = "--";
   static final String SECOND_LINE = "-- PostgreSQL database dump";
   private static final String LAST_COMMENT = "-- PostgreSQL database dump complete";
+  private static final String SERVER_COMMENT = "-- Dumped from database version ";
   private static final byte[] END_OF_COPY = {'\\', '.'};
   private static final Pattern RESTRICT = Pattern.compile("^\\\\(un)?restrict [A-Za-z0-9]{1,100}$");
   /** A statement longer than this is not one pg_dump writes for the data model. */
@@ -38,6 +39,7 @@ final class PinePodsValidator {
   private final Map<String, LoadPlan.TableRows> tables = new LinkedHashMap<>();
   private final Map<String, LoadPlan.SequenceValue> sequences = new LinkedHashMap<>();
   private LineReader lines;
+  private String origin = "dumped from an unnamed PostgreSQL version";
 
   /**
    * @param model PinePods' tables as podvault's migrations build them at {@code schemaVersion}, the live version
@@ -66,6 +68,9 @@ final class PinePodsValidator {
       String line = lines.text();
       if (line.isEmpty() || line.startsWith("--")) {
         complete |= line.equals(LAST_COMMENT);
+        if (line.startsWith(SERVER_COMMENT)) {
+          origin = "dumped from PostgreSQL " + shorten(line.substring(SERVER_COMMENT.length()));
+        }
       } else if (line.startsWith("\\")) {
         if (!RESTRICT.matcher(line).matches()) {
           throw refused("holds the psql command '" + shorten(line) + "', which pg_dump does not write");
@@ -89,14 +94,16 @@ final class PinePodsValidator {
       throw new InvalidBackupException(JobFailure.WRONG_DATABASE_PASSWORD, "a PinePods backup carries no seal, so "
         + "'database_pass' must be this server's database password; enter that password");
     }
-    return new LoadPlan(DumpFormat.PINEPODS, schemaVersion, "a PinePods server", tables, sequences);
+    return new LoadPlan(DumpFormat.PINEPODS, schemaVersion, origin, tables, sequences);
   }
 
   /** Reads one statement, which may run over several lines, and checks it; a COPY's rows follow it. */
   private void statement() throws IOException, InvalidBackupException {
     long firstLine = lines.lineNumber();
     StringBuilder text = new StringBuilder(lines.text());
-    while (!PinePodsStatements.ends(text)) {
+    // Counted line by line: a statement ends only outside a string literal.
+    int quotes = PinePodsStatements.quotes(lines.text());
+    while (!PinePodsStatements.ends(text, quotes)) {
       if (text.length() > MAX_STATEMENT_CHARS) {
         throw new InvalidBackupException("line " + firstLine + " of the file begins a statement longer than pg_dump "
           + "writes for PinePods' tables; this is not a PinePods backup or it is damaged");
@@ -105,6 +112,7 @@ final class PinePodsValidator {
         throw new InvalidBackupException("the file was cut short: the statement at line " + firstLine + " has no end");
       }
       text.append('\n').append(lines.text());
+      quotes += PinePodsStatements.quotes(lines.text());
     }
     PinePodsStatements.Statement statement = statements.check(text.toString(), firstLine);
     if (statement instanceof PinePodsStatements.Copy copy) {

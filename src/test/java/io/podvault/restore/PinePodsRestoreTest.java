@@ -42,6 +42,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class PinePodsRestoreTest {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PinePodsRestoreTest.class);
+
   private static final String DB_PASSWORD = TestPostgres.PASSWORD;
   private static Vertx vertx;
   private static TestServer server;
@@ -254,6 +256,101 @@ class PinePodsRestoreTest {
     assertThat(refused(other, DB_PASSWORD, 400)).contains("not like pg_dump's");
     Path script = Files.writeString(files.resolve("script.sql"), "DELETE FROM \"Users\";\n");
     assertThat(refused(script, DB_PASSWORD, 400)).contains("neither like podvault's");
+  }
+
+  @Test
+  @DisplayName("mutants of a PinePods file are refused with a clear message or accepted, and an accepted one restores "
+    + "exactly when psql loads it, to what psql loads")
+  void mutants() throws Exception {
+    byte[] original = Files.readAllBytes(file(plain, "data", 15));
+    List<String> injected = List.of("DROP TABLE IF EXISTS public.\"Users\" CASCADE;",
+      "COPY public.\"Users\" (userid) FROM PROGRAM 'touch /tmp/podvault-pwned';", "\\! touch /tmp/podvault-pwned",
+      "SELECT pg_sleep(3600);", "ALTER ROLE postgres PASSWORD 'owned';");
+    java.util.Random random = new java.util.Random(20_261_128L);
+    BackupReader reader = new BackupReader(server.db, BackupValidator.Progress.NONE);
+    List<byte[]> accepted = new ArrayList<>();
+    int refused = 0;
+    for (int i = 0; i < MUTANTS; i++) {
+      int kind = random.nextInt(6);
+      byte[] mutant = mutate(original, random, injected, kind);
+      try {
+        reader.validate(new java.io.ByteArrayInputStream(mutant), java.util.concurrent.CompletableFuture.completedFuture(DB_PASSWORD));
+        // Without a seal, a changed value inside a field, or a row dropped, doubled or moved, may pass.
+        assertThat(kind).as("an injected statement or a cut is always refused").isLessThan(4);
+        if (!java.util.Arrays.equals(mutant, original)) {
+          accepted.add(mutant);
+        }
+      } catch (InvalidBackupException e) {
+        refused++;
+        assertThat(e.getMessage()).doesNotContain("Exception").matches("(?s)(line \\d+ of the file|the file|this is not).*");
+      }
+    }
+    LOG.info("Fuzzed {} mutants of a PinePods file: {} refused, {} accepted", MUTANTS, refused, accepted.size());
+    assertThat(refused).as("mutants refused").isGreaterThan(MUTANTS / 3);
+    assertThat(Path.of("/tmp/podvault-pwned")).doesNotExist();
+    for (byte[] mutant : accepted.subList(0, Math.min(3, accepted.size()))) {
+      Path file = Files.write(files.resolve("accepted-mutant.sql"), mutant);
+      DbCoordinates reference = TestPostgres.freshDatabase();
+      Migrations.migrate(reference, SchemaCheck.adoption(reference));
+      boolean psqlLoads = Psql.load(reference, file).exitCode() == 0;
+      Map<String, String> before = checksums(server.db);
+      HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+      JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
+      assertThat(job.getString("state")).as(job.encode()).isEqualTo(psqlLoads ? "succeeded" : "failed");
+      assertThat(checksums(server.db)).isEqualTo(psqlLoads ? checksums(reference) : before);
+    }
+  }
+
+  @Test
+  @DisplayName("a long statement is read in linear time and without deep recursion, and one too long is refused")
+  void longStatements() throws Exception {
+    List<String> lines = new ArrayList<>(Files.readAllLines(file(plain, "clean", 15), StandardCharsets.UTF_8));
+    int at = lines.indexOf("SET row_security = off;") + 1;
+    lines.add(at, "COMMENT ON COLUMN public.\"Users\".language IS '" + "''".repeat(100_000) + "';");
+    BackupReader reader = new BackupReader(server.db, BackupValidator.Progress.NONE);
+    Path quoted = Files.write(files.resolve("quoted.sql"), lines, StandardCharsets.UTF_8);
+    try (var in = Files.newInputStream(quoted)) {
+      assertThat(reader.validate(in, java.util.concurrent.CompletableFuture.completedFuture(DB_PASSWORD)).tables())
+        .containsKey("Users");
+    }
+    lines.set(at, "COMMENT ON COLUMN public.\"Users\".language IS '");
+    for (int i = 0; i < 400_000; i++) {
+      lines.add(at + 1, "x");
+    }
+    Path endless = Files.write(files.resolve("endless.sql"), lines, StandardCharsets.UTF_8);
+    try (var in = Files.newInputStream(endless)) {
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> reader.validate(in,
+        java.util.concurrent.CompletableFuture.completedFuture(DB_PASSWORD))))
+        .isInstanceOf(InvalidBackupException.class).hasMessageContaining("line " + (at + 1));
+    }
+  }
+
+  private static final int MUTANTS = Integer.getInteger("podvault.fuzz.mutants", 300);
+
+  /**
+   * One random change of a kind: 0 a flipped byte, 1 a line dropped, 2 doubled, 3 swapped with the next, 4 a statement
+   * injected, 5 a cut.
+   */
+  private static byte[] mutate(byte[] original, java.util.Random random, List<String> injected, int kind) {
+    String text = new String(original, StandardCharsets.ISO_8859_1);
+    List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+    int at = random.nextInt(lines.size() - 1);
+    switch (kind) {
+      case 0 -> {
+        byte[] copy = original.clone();
+        copy[random.nextInt(copy.length)] ^= (byte) (1 + random.nextInt(255));
+        return copy;
+      }
+      case 1 -> lines.remove(at);
+      case 2 -> lines.add(at, lines.get(at));
+      case 3 -> lines.add(at + 1, lines.remove(at));
+      case 4 -> lines.add(at, injected.get(random.nextInt(injected.size())));
+      default -> {
+        return java.util.Arrays.copyOf(original, random.nextInt(original.length));
+      }
+    }
+    return String.join("\n", lines).getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** The file of a variant: Debian's own pg_dump 15 output, or a synthetic copy for another version. */
