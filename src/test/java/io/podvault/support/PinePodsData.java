@@ -35,9 +35,6 @@ import org.postgresql.util.PGobject;
  */
 public final class PinePodsData {
 
-  /** podvault's own record of the application schema; never part of the data compared. */
-  private static final String HISTORY_TABLE = "podvault_schema_history";
-
   static final String TABS = "col one\tcol two\t\tcol four\t";
   static final String NEWLINES = "line one\nline two\r\nline three\rline four\n";
   static final String END_MARKER = "COPY data ends at a line holding only\n\\.\nbut this text goes on";
@@ -776,12 +773,10 @@ public final class PinePodsData {
   public static Map<String, String> tableChecksums(Connection c, String schema) throws SQLException {
     Map<String, String> sums = new TreeMap<>();
     for (String table : relations(c, schema, "r", "p")) {
-      if (!table.equals(HISTORY_TABLE)) {
-        sums.put(table, single(c, "SELECT count(*) || ':' "
-          + "|| coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::bigint), 0) || ':' "
-          + "|| coalesce(bit_xor(('x' || substr(h, 16, 15))::bit(60)::bigint), 0) "
-          + "FROM (SELECT md5(t::text) AS h FROM " + quote(schema) + "." + quote(table) + " t) rows"));
-      }
+      sums.put(table, single(c, "SELECT count(*) || ':' "
+        + "|| coalesce(sum(('x' || substr(h, 1, 15))::bit(60)::bigint), 0) || ':' "
+        + "|| coalesce(bit_xor(('x' || substr(h, 16, 15))::bit(60)::bigint), 0) "
+        + "FROM (SELECT md5(t::text) AS h FROM " + quote(schema) + "." + quote(table) + " t) rows"));
     }
     return sums;
   }
@@ -796,19 +791,12 @@ public final class PinePodsData {
     return states;
   }
 
-  /**
-   * Every relation of the schema except podvault's history table and what belongs to it: an index counts
-   * as its table's, an owned sequence as its owner's. Parameters: schema, schema, history table.
-   */
+  /** Every relation of the schema. Parameter: the schema. */
   private static final String RELATIONS = """
     WITH rel AS (
       SELECT c.oid, c.relname, c.relkind, c.relpersistence, n.nspname FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
-      LEFT JOIN pg_index i ON i.indexrelid = c.oid
-      LEFT JOIN pg_depend d ON c.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.objid = c.oid
-        AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-      WHERE n.nspname = ?
-        AND coalesce(i.indrelid, d.refobjid, c.oid) <> coalesce(to_regclass(quote_ident(?) || '.' || quote_ident(?)), 0))
+      WHERE n.nspname = ?)
     """;
 
   private static final List<String> FACT_QUERIES = List.of(RELATIONS + """
@@ -852,8 +840,6 @@ public final class PinePodsData {
     for (String sql : FACT_QUERIES) {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setString(1, schema);
-        ps.setString(2, schema);
-        ps.setString(3, HISTORY_TABLE);
         facts.addAll(strings(ps));
       }
     }
