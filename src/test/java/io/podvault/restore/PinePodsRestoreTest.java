@@ -94,11 +94,7 @@ class PinePodsRestoreTest {
     Path file = file(database.equals("shared") ? shared : plain, variant, major);
     Map<String, String> expected = loadedByPsql(file, variant.equals("data"));
 
-    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
-    assertThat(response.bodyAsJsonObject().getString("format")).isEqualTo("pinepods");
-    JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
-    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    assertThat(restore(file).getString("state")).isEqualTo("succeeded");
 
     assertThat(checksums(server.db)).isEqualTo(expected);
     HttpResponse<Buffer> signIn = result(server.client.post("/api/auth/login").sendJsonObject(new JsonObject()
@@ -125,11 +121,7 @@ class PinePodsRestoreTest {
       c.createStatement().execute("UPDATE \"Episodes\" SET episodetitle = 'changed after the export'");
     }
 
-    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
-    assertThat(response.bodyAsJsonObject().getString("format")).isEqualTo("pinepods");
-    JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
-    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    assertThat(restore(file).getString("state")).isEqualTo("succeeded");
     Map<String, String> restored = checksums(server.db);
     for (String signIns : List.of("Sessions", "GpodderSessions")) {
       assertThat(restored.remove(signIns)).startsWith("0:");
@@ -142,9 +134,7 @@ class PinePodsRestoreTest {
   @DisplayName("the job of a PinePods file counts its bytes, and the whole file is checked by them")
   void progressGoesByBytes() throws Exception {
     Path file = file(plain, "data", 15);
-    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
-    JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
+    JsonObject job = restore(file);
     assertThat(job.getString("state")).isEqualTo("succeeded");
     assertThat(job.getLong("bytes_done")).isEqualTo(Files.size(file));
     assertThat(job.getLong("bytes_total")).isEqualTo(Files.size(file));
@@ -154,10 +144,7 @@ class PinePodsRestoreTest {
   @DisplayName("a file from an older PinePods, whose COPY lacks a column, imports and the column takes its default")
   void olderFileWithoutAColumnImports() throws Exception {
     Path file = withoutColumn(file(plain, "data", 15), "Users", "language");
-    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
-    JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
-    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    assertThat(restore(file).getString("state")).isEqualTo("succeeded");
     try (Connection c = Connections.open(server.db);
          ResultSet rs = c.createStatement().executeQuery("SELECT count(*), count(*) FILTER (WHERE language = 'en') FROM \"Users\"")) {
       rs.next();
@@ -294,10 +281,7 @@ class PinePodsRestoreTest {
       Migrations.migrate(reference, SchemaCheck.adoption(reference));
       boolean psqlLoads = Psql.load(reference, file).exitCode() == 0;
       Map<String, String> before = checksums(server.db);
-      HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
-      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
-      JsonObject job = server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
-      assertThat(job.getString("state")).as(job.encode()).isEqualTo(psqlLoads ? "succeeded" : "failed");
+      assertThat(restore(file).getString("state")).isEqualTo(psqlLoads ? "succeeded" : "failed");
       assertThat(checksums(server.db)).isEqualTo(psqlLoads ? checksums(reference) : before);
     }
   }
@@ -387,6 +371,14 @@ class PinePodsRestoreTest {
     try (Connection c = Connections.open(db)) {
       return PinePodsData.tableChecksums(c, "public");
     }
+  }
+
+  /** Uploads a PinePods file that must be accepted (202, format pinepods) and returns its job's final record. */
+  private static JsonObject restore(Path file) {
+    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+    assertThat(response.bodyAsJsonObject().getString("format")).isEqualTo("pinepods");
+    return server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
   }
 
   /** Uploads a file that must be refused, proves the data did not change, and returns the message. */
