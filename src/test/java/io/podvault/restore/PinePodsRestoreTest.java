@@ -367,9 +367,12 @@ class PinePodsRestoreTest {
     return checksums(target);
   }
 
+  /** Every table's checksum and every sequence's state in {@code public}. */
   private static Map<String, String> checksums(DbCoordinates db) throws Exception {
     try (Connection c = Connections.open(db)) {
-      return PinePodsData.tableChecksums(c, "public");
+      Map<String, String> state = new java.util.TreeMap<>(PinePodsData.tableChecksums(c, "public"));
+      PinePodsData.sequenceStates(c, "public").forEach((sequence, value) -> state.put("sequence " + sequence, value));
+      return state;
     }
   }
 
