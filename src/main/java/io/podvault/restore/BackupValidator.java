@@ -1,10 +1,10 @@
 package io.podvault.restore;
 
-import io.podvault.dump.DumpFormat;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Sql;
 import io.podvault.dump.BackupFormat;
 import io.podvault.dump.Catalog;
+import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Seal;
 import io.podvault.job.JobFailure;
 import io.podvault.restore.BackupHeader.TableEntry;

@@ -1,14 +1,13 @@
 package io.podvault.restore;
 
-import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Catalog;
+import io.podvault.dump.DumpFormat;
 import io.podvault.job.JobFailure;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
