@@ -6,17 +6,6 @@
  * the job events the server pushes, so a page loaded mid-job picks the progress back up.
  */
 const podvaultJobView = (function () {
-  const PHASES = {
-    starting: 'Starting',
-    dumping: 'Dumping the data',
-    validating: 'Validating the file',
-    loading: 'Loading rows',
-    indexing: 'Building indexes',
-    migrating: 'Migrating to this version of podvault',
-    swapping: 'Swapping in the restored data',
-  };
-  /** What tables_done / tables_total count in each phase. */
-  const STEPS = { indexing: 'statements', migrating: 'steps' };
   /** Speed is measured over this much recent history, so it follows the job without jumping. */
   const WINDOW_MILLIS = 8000;
   /** A finished backup stays on screen this long. */
@@ -28,8 +17,9 @@ const podvaultJobView = (function () {
   let hideTimer = null;
   let shownJob = null;
 
-  function phaseText(phase) {
-    return PHASES[phase] || (phase ? phase.charAt(0).toUpperCase() + phase.slice(1) : 'Starting');
+  /** The server names each phase in its events (phase_text), so the page keeps no list of phases. */
+  function phaseText(event) {
+    return event.phase_text || 'Working';
   }
 
   /**
@@ -44,7 +34,7 @@ const podvaultJobView = (function () {
       return { done: event.rows_done || 0, total: event.rows_total, unit: 'rows' };
     }
     if (event.tables_total > 0) {
-      return { done: event.tables_done || 0, total: event.tables_total, unit: STEPS[event.phase] || 'tables' };
+      return { done: event.tables_done || 0, total: event.tables_total, unit: event.phase_steps || 'tables' };
     }
     return null;
   }
@@ -106,7 +96,7 @@ const podvaultJobView = (function () {
     card.dataset.state = event.state;
     el('job-title').textContent = title(event);
     el('job-started-by').textContent = 'Started by ' + (event.started_by || 'an administrator');
-    el('job-phase').textContent = running ? phaseText(event.phase) : '';
+    el('job-phase').textContent = running ? phaseText(event) : '';
     el('job-phase').hidden = !running;
 
     const amount = measure(event);
@@ -189,5 +179,5 @@ const podvaultJobView = (function () {
     el('job-dismiss').addEventListener('click', hide);
   }
 
-  return { init, render, phaseText, current: () => shownJob };
+  return { init, render, current: () => shownJob };
 })();

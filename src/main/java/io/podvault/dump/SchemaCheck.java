@@ -1,6 +1,8 @@
 package io.podvault.dump;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.contract.JobException;
+import io.podvault.contract.JobFailure;
 import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
@@ -52,6 +54,14 @@ public final class SchemaCheck {
         return check.differences(c);
       }
     };
+  }
+
+  /** Refuses a job, with {@link JobFailure#SCHEMA_MISMATCH}, while the live schema differs from podvault's migrations. */
+  public void require(Connection c) throws JobException, SQLException {
+    List<String> found = differences(c);
+    if (!found.isEmpty()) {
+      throw new JobException(JobFailure.SCHEMA_MISMATCH, refusal(found));
+    }
   }
 
   /** What differs between the live schema and the migrations', in words; empty when nothing does. */

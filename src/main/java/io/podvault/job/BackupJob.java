@@ -1,9 +1,12 @@
 package io.podvault.job;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.contract.JobException;
+import io.podvault.contract.JobFailure;
+import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
-import io.podvault.db.JobLock;
 import io.podvault.db.CopyOutConnection;
+import io.podvault.db.JobLock;
 import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Dumper;
 import io.podvault.dump.SchemaCheck;
@@ -56,7 +59,7 @@ final class BackupJob implements Runnable {
       if (!JobLock.tryAcquire(connection)) {
         throw JobException.jobRunning();
       }
-      JobException.requireSchema(schema, connection);
+      schema.require(connection);
       rows = Connections.copyOut(db);
       progress.begin();
       return new BackupJob(connection, rows, password, format, progress, stream);
@@ -119,7 +122,7 @@ final class BackupJob implements Runnable {
 
     @Override
     public void planned(List<Dumper.TableCount> tables) {
-      progress.phase("dumping", tables.size(), tables.stream().mapToLong(Dumper.TableCount::rows).sum());
+      progress.phase(Phase.DUMPING, tables.size(), tables.stream().mapToLong(Dumper.TableCount::rows).sum());
     }
 
     @Override

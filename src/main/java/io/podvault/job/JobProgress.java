@@ -1,7 +1,10 @@
 package io.podvault.job;
 
-import static io.podvault.job.Fields.*;
+import static io.podvault.contract.Fields.*;
 
+import io.podvault.contract.Addresses;
+import io.podvault.contract.Fields;
+import io.podvault.contract.Phase;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
@@ -29,7 +32,7 @@ public final class JobProgress {
   private final String startedBy;
 
   private String state = STATE_RUNNING;
-  private String phase;
+  private Phase phase;
   private String table;
   private long tableRowsDone;
   private long tableRowsTotal;
@@ -47,7 +50,7 @@ public final class JobProgress {
   private final long startedNanos = System.nanoTime();
   private long phaseStartedNanos = startedNanos;
 
-  public JobProgress(Vertx vertx, JobStore store, UUID id, String kind, String startedBy, String phase) {
+  public JobProgress(Vertx vertx, JobStore store, UUID id, String kind, String startedBy, Phase phase) {
     this.vertx = vertx;
     this.store = store;
     this.id = id;
@@ -67,8 +70,8 @@ public final class JobProgress {
   }
 
   /** Enters a phase with its own totals; the counters start again from zero. */
-  public synchronized void phase(String newPhase, int tables, long rows) {
-    if (!newPhase.equals(phase)) {
+  public synchronized void phase(Phase newPhase, int tables, long rows) {
+    if (newPhase != phase) {
       logPhaseTime();
     }
     phase = newPhase;
@@ -145,7 +148,9 @@ public final class JobProgress {
       .put(JOB_ID, id.toString())
       .put(KIND, kind)
       .put(STATE, state)
-      .put(PHASE, phase)
+      .put(PHASE, phase.wireName())
+      .put(PHASE_TEXT, phase.text())
+      .put(PHASE_STEPS, phase.steps())
       .put(TABLE, table)
       .put(TABLE_ROWS_DONE, tableRowsDone)
       .put(TABLE_ROWS_TOTAL, totalsKnown ? tableRowsTotal : null)
@@ -187,7 +192,7 @@ public final class JobProgress {
   /** How long each phase took, in the log: where an administrator (or a benchmark) sees the time go. */
   private void logPhaseTime() {
     long now = System.nanoTime();
-    LOG.info("{} {}: {} took {} ms", kind, id, phase, (now - phaseStartedNanos) / 1_000_000);
+    LOG.info("{} {}: {} took {} ms", kind, id, phase.wireName(), (now - phaseStartedNanos) / 1_000_000);
     phaseStartedNanos = now;
   }
 

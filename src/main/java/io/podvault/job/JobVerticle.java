@@ -1,9 +1,14 @@
 package io.podvault.job;
 
-import static io.podvault.job.Fields.*;
+import static io.podvault.contract.Fields.*;
 
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
+import io.podvault.contract.Addresses;
+import io.podvault.contract.Fields;
+import io.podvault.contract.JobException;
+import io.podvault.contract.JobFailure;
+import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.db.DataFolder;
 import io.podvault.db.JobLock;
@@ -104,7 +109,7 @@ public class JobVerticle extends VerticleBase {
       return;
     }
     UUID id = UUID.randomUUID();
-    JobProgress progress = new JobProgress(vertx, store, id, KIND_BACKUP, request.getString(STARTED_BY), "starting");
+    JobProgress progress = new JobProgress(vertx, store, id, KIND_BACKUP, request.getString(STARTED_BY), Phase.STARTING);
     StreamSender stream = new StreamSender(vertx, request.getString(STREAM_ADDRESS), id.toString(), stallMillis);
     BackupJob job;
     try {
@@ -136,7 +141,7 @@ public class JobVerticle extends VerticleBase {
       message.fail(JobFailure.INTERNAL.wireCode(), "the upload could not be stored in the data folder: " + e.getMessage());
       return;
     }
-    JobProgress progress = new JobProgress(vertx, store, id, KIND_RESTORE, request.getString(STARTED_BY), "validating");
+    JobProgress progress = new JobProgress(vertx, store, id, KIND_RESTORE, request.getString(STARTED_BY), Phase.VALIDATING);
     progress.bytesTotal(request.getLong(BYTES));
     RestoreJob job;
     try {

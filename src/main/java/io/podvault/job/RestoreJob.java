@@ -3,6 +3,11 @@ package io.podvault.job;
 import io.podvault.auth.SigningKeySeal;
 import io.podvault.auth.TokenService;
 import io.podvault.config.DbCoordinates;
+import io.podvault.contract.Addresses;
+import io.podvault.contract.Fields;
+import io.podvault.contract.JobException;
+import io.podvault.contract.JobFailure;
+import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.dump.SchemaCheck;
@@ -59,7 +64,7 @@ final class RestoreJob {
       if (!JobLock.tryAcquire(lock)) {
         throw JobException.jobRunning();
       }
-      JobException.requireSchema(schema, lock);
+      schema.require(lock);
       progress.begin();
       return new RestoreJob(vertx, db, schema, file, progress, lock);
     } catch (JobException e) {
@@ -105,7 +110,7 @@ final class RestoreJob {
         loader = shadow;
       }
       shadow.load();
-      progress.phase("swapping", 0, 0);
+      progress.phase(Phase.SWAPPING, 0, 0);
       SchemaSwap.swap(lock, shadow.schema(), schema, SigningKeySeal.prepare(db).seal(TokenService.newSecret()),
         progress.id());
       LOG.info("Restore {} replaced the data from a {} backup ({}; schema version {})", progress.id(),
@@ -189,7 +194,7 @@ final class RestoreJob {
 
     @Override
     public void planned(int tables, long rows) {
-      progress.phase("validating", tables, rows);
+      progress.phase(Phase.VALIDATING, tables, rows);
     }
 
     @Override
@@ -203,7 +208,7 @@ final class RestoreJob {
     }
 
     @Override
-    public void phase(String phase, int steps, long rows) {
+    public void phase(Phase phase, int steps, long rows) {
       progress.phase(phase, steps, rows);
     }
 

@@ -1,5 +1,6 @@
 package io.podvault.job;
 
+import io.podvault.contract.Fields;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -6,7 +6,7 @@ import io.podvault.dump.BackupFormat;
 import io.podvault.dump.Catalog;
 import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Seal;
-import io.podvault.job.JobFailure;
+import io.podvault.contract.JobFailure;
 import io.podvault.restore.BackupHeader.TableEntry;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,7 @@
 package io.podvault.restore;
 
-import io.podvault.job.JobFailure;
-import io.podvault.job.JobException;
+import io.podvault.contract.JobFailure;
+import io.podvault.contract.JobException;
 
 /** An uploaded file that cannot be restored; the message tells the administrator what is wrong with it. */
 public class InvalidBackupException extends JobException {

@@ -2,7 +2,7 @@ package io.podvault.restore;
 
 import io.podvault.dump.Catalog;
 import io.podvault.dump.DumpFormat;
-import io.podvault.job.JobFailure;
+import io.podvault.contract.JobFailure;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;

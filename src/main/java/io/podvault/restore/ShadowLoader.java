@@ -1,6 +1,7 @@
 package io.podvault.restore;
 
 import io.podvault.config.DbCoordinates;
+import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
@@ -42,7 +43,7 @@ public final class ShadowLoader {
   /** What the loader reports; called from its worker threads. */
   public interface Listener {
 
-    void phase(String phase, int steps, long rows);
+    void phase(Phase phase, int steps, long rows);
 
     void tableStarted(String table, long rows);
 
@@ -97,7 +98,7 @@ public final class ShadowLoader {
     addForeignKeys(rebuild.stream().filter(r -> r.foreignKey() != null).toList());
     setSequences();
     if (!backup.schemaVersion().equals(Migrations.currentVersion(db))) {
-      listener.phase("migrating", 1, 0);
+      listener.phase(Phase.MIGRATING, 1, 0);
       Migrations.migrateAppSchema(db, schema, MigrationVersion.LATEST);
     }
   }
@@ -183,7 +184,7 @@ public final class ShadowLoader {
    */
   private void loadAndIndex(List<Rebuild> keysAndIndexes) throws SQLException, IOException {
     Map<String, LoadPlan.TableRows> ranges = backup.tables();
-    listener.phase("loading", ranges.size(), backup.totalRows());
+    listener.phase(Phase.LOADING, ranges.size(), backup.totalRows());
     Map<String, List<Rebuild>> byTable = new HashMap<>();
     for (Rebuild rebuild : keysAndIndexes) {
       byTable.computeIfAbsent(rebuild.table(), t -> new ArrayList<>()).add(rebuild);
@@ -199,7 +200,7 @@ public final class ShadowLoader {
         }
         if (tablesLeft.decrementAndGet() == 0) {
           indexing = true;
-          listener.phase("indexing", buildsLeft.get(), 0);
+          listener.phase(Phase.INDEXING, buildsLeft.get(), 0);
         }
         return byTable.getOrDefault(table.name(), List.of()).stream()
           .<ParallelSteps.Step>map(rebuild -> connection -> {
@@ -219,7 +220,7 @@ public final class ShadowLoader {
    * checked in parallel. The result is the same valid constraint a plain ADD makes.
    */
   private void addForeignKeys(List<Rebuild> foreignKeys) throws SQLException, IOException {
-    listener.phase("indexing", foreignKeys.size(), 0);
+    listener.phase(Phase.INDEXING, foreignKeys.size(), 0);
     Map<String, List<Rebuild>> toValidate = new LinkedHashMap<>();
     try (Connection c = connect(); Statement s = c.createStatement()) {
       c.setAutoCommit(false);

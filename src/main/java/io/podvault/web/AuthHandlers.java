@@ -7,7 +7,7 @@ import io.podvault.auth.Principal;
 import io.podvault.auth.SignInLimits;
 import io.podvault.auth.TokenService;
 import io.podvault.auth.UserStore;
-import io.podvault.job.Addresses;
+import io.podvault.contract.Addresses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 

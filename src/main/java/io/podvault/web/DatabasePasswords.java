@@ -2,7 +2,7 @@ package io.podvault.web;
 
 import io.podvault.auth.AttemptLimiter;
 import io.podvault.config.DbCoordinates;
-import io.podvault.job.JobException;
+import io.podvault.contract.JobException;
 import io.vertx.ext.web.RoutingContext;
 
 /**

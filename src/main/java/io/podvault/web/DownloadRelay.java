@@ -1,8 +1,8 @@
 package io.podvault.web;
 
-import static io.podvault.job.Fields.*;
+import static io.podvault.contract.Fields.*;
 
-import io.podvault.job.JobFailure;
+import io.podvault.contract.JobFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

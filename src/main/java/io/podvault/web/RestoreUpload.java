@@ -1,9 +1,9 @@
 package io.podvault.web;
 
-import static io.podvault.job.Fields.*;
+import static io.podvault.contract.Fields.*;
 
-import io.podvault.job.Addresses;
-import io.podvault.job.JobFailure;
+import io.podvault.contract.Addresses;
+import io.podvault.contract.JobFailure;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -1,11 +1,11 @@
 package io.podvault.web;
 
-import static io.podvault.job.Fields.*;
+import static io.podvault.contract.Fields.*;
 
 import io.podvault.auth.Principal;
 import io.podvault.auth.TokenService;
 import io.podvault.db.DatabaseUnavailableException;
-import io.podvault.job.Addresses;
+import io.podvault.contract.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;

@@ -7,9 +7,10 @@ import io.podvault.auth.TokenService;
 import io.podvault.auth.UserStore;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
+import io.podvault.contract.Addresses;
+import io.podvault.contract.Fields;
+import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
-import io.podvault.job.Addresses;
-import io.podvault.job.Fields;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -56,7 +57,7 @@ public class WebVerticle extends VerticleBase {
         vertx.eventBus().consumer(Addresses.SIGNOUT, message -> tokens.reload());
         vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS, message -> swapping =
           Fields.STATE_RUNNING.equals(message.body().getString(Fields.STATE))
-            && "swapping".equals(message.body().getString(Fields.PHASE)));
+            && Phase.SWAPPING.wireName().equals(message.body().getString(Fields.PHASE)));
         return tokens.reload();
       })
       .compose(v -> vertx.createHttpServer(new HttpServerOptions()

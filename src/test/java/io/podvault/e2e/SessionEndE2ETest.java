@@ -4,6 +4,7 @@ import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.db.EmbeddedDatabase;
 import io.podvault.support.TempDirs;
@@ -125,7 +126,8 @@ class SessionEndE2ETest {
     // has authenticated, which tells this test that the page's live connection stands.
     UUID job = UUID.randomUUID();
     JsonObject progress = new JsonObject().put("type", "job").put("job_id", job.toString()).put("kind", "backup")
-      .put("state", "running").put("phase", "dumping").put("started_by", "cli");
+      .put("state", "running").put("phase", Phase.DUMPING.wireName()).put("phase_text", Phase.DUMPING.text())
+      .put("started_by", "cli");
     execute("INSERT INTO podvault.jobs (id, kind, state, started_by, progress) VALUES (?, 'backup', 'running', 'cli', ?::jsonb)",
       job, progress.encode());
     try (Browser page = Browser.open(baseUrl, 1024, 768)) {

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.podvault.db.Connections;
 import io.podvault.dump.BackupFormat;
 import io.podvault.dump.Seal;
-import io.podvault.job.JobFailure;
+import io.podvault.contract.JobFailure;
 import io.podvault.restore.BackupValidator;
 import io.podvault.restore.ExpectedSchema;
 import io.podvault.restore.InvalidBackupException;

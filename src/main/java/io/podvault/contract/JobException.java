@@ -1,9 +1,4 @@
-package io.podvault.job;
-
-import io.podvault.dump.SchemaCheck;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.List;
+package io.podvault.contract;
 
 /** A job refused or failed for a reason the administrator can act on; the message says what to do. */
 public class JobException extends Exception {
@@ -30,14 +25,6 @@ public class JobException extends Exception {
   public static JobException jobRunning() {
     return new JobException(JobFailure.JOB_RUNNING,
       "a backup or restore is already running on this server; wait until it has finished");
-  }
-
-  /** Refuses a job while the live schema differs from podvault's migrations. */
-  static void requireSchema(SchemaCheck schema, Connection c) throws JobException, SQLException {
-    List<String> differences = schema.differences(c);
-    if (!differences.isEmpty()) {
-      throw new JobException(JobFailure.SCHEMA_MISMATCH, SchemaCheck.refusal(differences));
-    }
   }
 
   public JobFailure failure() {

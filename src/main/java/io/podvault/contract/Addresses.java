@@ -1,4 +1,4 @@
-package io.podvault.job;
+package io.podvault.contract;
 
 /** Event-bus addresses: the only path between the web verticle and the job verticle. */
 public final class Addresses {

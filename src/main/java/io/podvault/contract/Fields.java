@@ -1,4 +1,4 @@
-package io.podvault.job;
+package io.podvault.contract;
 
 /** Field names of job messages and of the job event (DESIGN.md's WebSocket contract). */
 public final class Fields {
@@ -8,6 +8,9 @@ public final class Fields {
   public static final String KIND = "kind";
   public static final String STATE = "state";
   public static final String PHASE = "phase";
+  /** The words the page shows for the phase, and what its steps count: see {@link Phase}. */
+  public static final String PHASE_TEXT = "phase_text";
+  public static final String PHASE_STEPS = "phase_steps";
   public static final String TABLE = "table";
   public static final String TABLE_ROWS_DONE = "table_rows_done";
   public static final String TABLE_ROWS_TOTAL = "table_rows_total";

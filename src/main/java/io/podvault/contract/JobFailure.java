@@ -1,4 +1,4 @@
-package io.podvault.job;
+package io.podvault.contract;
 
 /**
  * Why a job request was refused or a job failed; travels as the event-bus failure code
