@@ -68,8 +68,9 @@ public class JobVerticle extends VerticleBase {
     // job's own limit, should that word never come.
     uploadStallMillis = (config.httpIdleTimeoutSeconds() + 60) * 1000L;
     restoreWorkers = new ShadowLoader.Workers(config.restoreWorkers(), config.restoreSortMemoryMb());
-    LOG.info("Restores use {} connections with {} MB of sort memory each (restore_workers, restore_sort_memory_mb)",
-      restoreWorkers.connections(), restoreWorkers.sortMemoryMb());
+    LOG.info("Restores use {} {} with {} MB of sort memory each (restore_workers, restore_sort_memory_mb)",
+      restoreWorkers.connections(), restoreWorkers.connections() == 1 ? "connection" : "connections",
+      restoreWorkers.sortMemoryMb());
     DataFolder.createPrivateDirectories(restoreDir);
     store = new JobStore(db);
     schema = SchemaCheck.of(db);
