@@ -28,11 +28,18 @@ public final class Config {
     .put(MAX_BODY_BYTES, 65_536)
     .put(MAX_UPLOAD_BYTES, 10L * 1024 * 1024 * 1024)
     .put(HTTP_IDLE_TIMEOUT_SECONDS, 300)
-    .put(DOWNLOAD_STALL_SECONDS, 120);
+    .put(DOWNLOAD_STALL_SECONDS, 120)
+    // null: read from this machine when the config is built (MachineDefaults)
+    .putNull(RESTORE_WORKERS)
+    .putNull(RESTORE_SORT_MEMORY_MB);
 
   private static final Set<String> NUMBERS =
     Set.of(HTTP_PORT, EMBEDDED_DB_PORT, TOKEN_TTL_SECONDS, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, HTTP_IDLE_TIMEOUT_SECONDS,
-      DOWNLOAD_STALL_SECONDS);
+      DOWNLOAD_STALL_SECONDS, RESTORE_WORKERS, RESTORE_SORT_MEMORY_MB);
+  /** Far past what a restore gains from, and well inside PostgreSQL's default 100 connections. */
+  private static final int MAX_RESTORE_WORKERS = 64;
+  /** 16 GB for each connection's sorts is a unit slip (kB for MB) rather than a plan. */
+  private static final int MAX_RESTORE_SORT_MEMORY_MB = 16_384;
 
   private final JsonObject values;
 
@@ -68,9 +75,23 @@ public final class Config {
         merged.put(key, NUMBERS.contains(key) ? parseNumber(key, envName(key), fromEnv) : fromEnv);
       }
     }
+    putMachineDefaults(merged);
     Config config = new Config(merged);
     config.validate();
     return config;
+  }
+
+  /** Fills the restore's settings left unset from this machine; the sort memory is shared by the connections set. */
+  private static void putMachineDefaults(JsonObject merged) {
+    if (merged.getValue(RESTORE_WORKERS) == null) {
+      merged.put(RESTORE_WORKERS, MachineDefaults.restoreWorkers());
+    }
+    if (merged.getValue(RESTORE_SORT_MEMORY_MB) == null) {
+      // A bad count is refused by validate(), naming its own key; until then the machine's count stands in.
+      int workers = merged.getValue(RESTORE_WORKERS) instanceof Number n && n.longValue() >= 1
+        && n.longValue() <= MAX_RESTORE_WORKERS ? n.intValue() : MachineDefaults.restoreWorkers();
+      merged.put(RESTORE_SORT_MEMORY_MB, MachineDefaults.restoreSortMemoryMb(workers));
+    }
   }
 
   private static JsonObject readFile(Path file) {
@@ -105,6 +126,8 @@ public final class Config {
     requireRange(MAX_UPLOAD_BYTES, 1024, Long.MAX_VALUE);
     requireRange(HTTP_IDLE_TIMEOUT_SECONDS, 1, 3600);
     requireRange(DOWNLOAD_STALL_SECONDS, 1, 3600);
+    requireRange(RESTORE_WORKERS, 1, MAX_RESTORE_WORKERS);
+    requireRange(RESTORE_SORT_MEMORY_MB, 1, MAX_RESTORE_SORT_MEMORY_MB);
     for (String key : new String[] {DATA_DIR, ADMIN_USERNAME}) {
       Object value = values.getValue(key);
       if (!(value instanceof String) || ((String) value).isBlank()) {
@@ -183,6 +206,16 @@ public final class Config {
   /** Seconds a backup download may take no data before the backup gives up. */
   public int downloadStallSeconds() {
     return values.getInteger(DOWNLOAD_STALL_SECONDS);
+  }
+
+  /** How many connections a restore loads, indexes and validates foreign keys on. */
+  public int restoreWorkers() {
+    return values.getInteger(RESTORE_WORKERS);
+  }
+
+  /** The {@code maintenance_work_mem} of each of a restore's connections, in MB. */
+  public int restoreSortMemoryMb() {
+    return values.getInteger(RESTORE_SORT_MEMORY_MB);
   }
 
   /** A copy with one value replaced, for tests and for derived settings. */

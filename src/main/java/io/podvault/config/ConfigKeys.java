@@ -15,6 +15,8 @@ public final class ConfigKeys {
   public static final String MAX_UPLOAD_BYTES = "max_upload_bytes";
   public static final String HTTP_IDLE_TIMEOUT_SECONDS = "http_idle_timeout_seconds";
   public static final String DOWNLOAD_STALL_SECONDS = "download_stall_seconds";
+  public static final String RESTORE_WORKERS = "restore_workers";
+  public static final String RESTORE_SORT_MEMORY_MB = "restore_sort_memory_mb";
 
   /** Environment variable naming the config file. */
   public static final String ENV_CONFIG = "PODVAULT_CONFIG";

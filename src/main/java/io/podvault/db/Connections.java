@@ -25,16 +25,6 @@ public final class Connections {
     /** Job records, locks, catalog reads, the swap: the server's defaults, durable commits included. */
     PLAIN(Map.of()),
     /**
-     * Loading and indexing the shadow schema. Commits do not wait for the disk: the shadow schema is not live,
-     * so losing its last commits in a crash only fails this restore, and the swap's own commit (on a
-     * {@link #PLAIN} connection, so synchronous) flushes the write-ahead log up to itself, which holds every
-     * loader commit before it. Index builds get more sort memory and no parallel workers: the loader's own
-     * connections keep the cores busy, and workers would split a build's memory. Measured with two connections
-     * building four indexes of a 2-million-row table: 3.0-3.2 s this way, 3.4-4.1 s with PostgreSQL's defaults
-     * and 128 MB.
-     */
-    LOADER(settings("synchronous_commit", "off", "maintenance_work_mem", "256MB", "max_parallel_maintenance_workers", "0")),
-    /**
      * The backup's snapshot: it sits idle in its transaction while the rows stream, so no server-wide timeout
      * may end it (pg_dump turns them off too).
      */
@@ -46,6 +36,18 @@ public final class Connections {
       this.settings = settings;
     }
   }
+
+  /**
+   * Loading and indexing the shadow schema ({@link #openLoader}). Commits do not wait for the disk: the shadow
+   * schema is not live, so losing its last commits in a crash only fails this restore, and the swap's own commit
+   * (on a {@link Kind#PLAIN} connection, so synchronous) flushes the write-ahead log up to itself, which holds
+   * every loader commit before it. Index builds get the configured sort memory and no parallel workers: the
+   * loader's own connections keep the cores busy, and workers would split a build's memory. Measured with two
+   * connections building four indexes of a 2-million-row table: 3.0-3.2 s this way with 256 MB, 3.4-4.1 s with
+   * PostgreSQL's defaults and 128 MB.
+   */
+  private static final Map<String, String> LOADER_SESSION =
+    settings("synchronous_commit", "off", "max_parallel_maintenance_workers", "0");
 
   /**
    * The COPY connection's session: text output in ISO dates, UTC and exact floats reads back the same everywhere;
@@ -74,8 +76,22 @@ public final class Connections {
   }
 
   public static Connection open(DbCoordinates db, Kind kind) throws SQLException {
+    return open(db, kind.settings);
+  }
+
+  /** A connection that loads and indexes a restore's shadow schema, each sort of it in up to {@code sortMemoryMb} MB. */
+  public static Connection openLoader(DbCoordinates db, int sortMemoryMb) throws SQLException {
+    if (sortMemoryMb < 1) {
+      throw new IllegalArgumentException("a loader connection needs at least 1 MB of sort memory, got " + sortMemoryMb);
+    }
+    Map<String, String> session = new LinkedHashMap<>(LOADER_SESSION);
+    session.put("maintenance_work_mem", sortMemoryMb + "MB");
+    return open(db, session);
+  }
+
+  private static Connection open(DbCoordinates db, Map<String, String> session) throws SQLException {
     try {
-      return DriverManager.getConnection(jdbcUrl(db), jdbcProperties(db, kind));
+      return DriverManager.getConnection(jdbcUrl(db), jdbcProperties(db, session));
     } catch (SQLException e) {
       throw DatabaseTls.explained(db, e);
     }
@@ -95,7 +111,7 @@ public final class Connections {
       }
     };
     source.setURL(jdbcUrl(db));
-    jdbcProperties(db, Kind.PLAIN).forEach((key, value) -> {
+    jdbcProperties(db, Kind.PLAIN.settings).forEach((key, value) -> {
       try {
         source.setProperty((String) key, (String) value);
       } catch (SQLException e) {
@@ -140,7 +156,7 @@ public final class Connections {
     return "jdbc:postgresql://" + db.host() + ":" + db.port() + "/" + db.database();
   }
 
-  private static Properties jdbcProperties(DbCoordinates db, Kind kind) {
+  private static Properties jdbcProperties(DbCoordinates db, Map<String, String> session) {
     Properties props = new Properties();
     props.setProperty("user", db.user());
     props.setProperty("password", db.password());
@@ -150,8 +166,8 @@ public final class Connections {
     if (db.sslRootCert() != null) {
       props.setProperty("sslrootcert", db.sslRootCert());
     }
-    if (!kind.settings.isEmpty()) {
-      props.setProperty("options", kind.settings.entrySet().stream()
+    if (!session.isEmpty()) {
+      props.setProperty("options", session.entrySet().stream()
         .map(e -> "-c " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" ")));
     }
     return props;

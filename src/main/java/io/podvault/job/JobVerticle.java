@@ -56,6 +56,7 @@ public class JobVerticle extends VerticleBase {
   private Path restoreDir;
   private long stallMillis;
   private long uploadStallMillis;
+  private ShadowLoader.Workers restoreWorkers;
   private JobStore store;
   private SchemaCheck schema;
   private ExecutorService jobThread;
@@ -71,6 +72,10 @@ public class JobVerticle extends VerticleBase {
     // The web verticle closes a connection idle this long and then cancels its upload; a minute more is the
     // job's own limit, should that word never come.
     uploadStallMillis = (config.httpIdleTimeoutSeconds() + 60) * 1000L;
+    restoreWorkers = new ShadowLoader.Workers(config.restoreWorkers(), config.restoreSortMemoryMb());
+    LOG.info("Restores use {} {} with {} MB of sort memory each (restore_workers, restore_sort_memory_mb)",
+      restoreWorkers.connections(), restoreWorkers.connections() == 1 ? "connection" : "connections",
+      restoreWorkers.sortMemoryMb());
     DataFolder.createPrivateDirectories(restoreDir);
     store = new JobStore(db);
     schema = SchemaCheck.of(db);
@@ -145,7 +150,7 @@ public class JobVerticle extends VerticleBase {
     progress.bytesTotal(request.getLong(BYTES));
     RestoreJob job;
     try {
-      job = RestoreJob.open(vertx, db, schema, file, progress);
+      job = RestoreJob.open(vertx, db, schema, file, progress, restoreWorkers);
     } catch (JobException e) {
       closeQuietly(input);
       message.fail(e.failure().wireCode(), e.getMessage());

@@ -44,10 +44,13 @@ final class RestoreJob {
   private final Path file;
   private final JobProgress progress;
   private final Connection lock;
+  private final ShadowLoader.Workers workers;
   private ShadowLoader loader;
 
-  private RestoreJob(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress, Connection lock) {
+  private RestoreJob(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress, Connection lock,
+                     ShadowLoader.Workers workers) {
     this.vertx = vertx;
+    this.workers = workers;
     this.db = db;
     this.schema = schema;
     this.file = file;
@@ -56,8 +59,8 @@ final class RestoreJob {
   }
 
   /** Takes the job lock, or refuses with {@link JobFailure#JOB_RUNNING}; deletes the upload when refused. */
-  static RestoreJob open(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress)
-    throws JobException {
+  static RestoreJob open(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress,
+                         ShadowLoader.Workers workers) throws JobException {
     Connection lock = null;
     try {
       lock = Connections.open(db);
@@ -66,7 +69,7 @@ final class RestoreJob {
       }
       schema.require(lock);
       progress.begin();
-      return new RestoreJob(vertx, db, schema, file, progress, lock);
+      return new RestoreJob(vertx, db, schema, file, progress, lock, workers);
     } catch (JobException e) {
       close(lock);
       delete(file);
@@ -105,7 +108,7 @@ final class RestoreJob {
    */
   void run(LoadPlan backup) {
     try {
-      ShadowLoader shadow = new ShadowLoader(db, progress.id(), file, backup, new Listener());
+      ShadowLoader shadow = new ShadowLoader(db, progress.id(), file, backup, workers, new Listener());
       synchronized (this) {
         loader = shadow;
       }

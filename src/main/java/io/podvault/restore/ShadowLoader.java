@@ -52,22 +52,29 @@ public final class ShadowLoader {
     void tableFinished(String table);
   }
 
+  /**
+   * How many connections load, index and validate side by side, and the sort memory of each, in MB: set by
+   * {@code restore_workers} and {@code restore_sort_memory_mb}.
+   */
+  public record Workers(int connections, int sortMemoryMb) {
+  }
+
   private static final int COPY_CHUNK_BYTES = 256 * 1024;
-  /** Side by side: two cores, so two loading and two indexing connections keep both busy. */
-  private static final int PARALLEL = 2;
 
   private final DbCoordinates db;
   private final String schema;
   private final Path file;
   private final LoadPlan backup;
   private final Listener listener;
+  private final Workers workers;
   private final List<Connection> open = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Catalog shadow;
   /** Set once every table is in: key and index builds then report as steps of the indexing phase. */
   private volatile boolean indexing;
 
-  public ShadowLoader(DbCoordinates db, UUID job, Path file, LoadPlan backup, Listener listener) {
+  public ShadowLoader(DbCoordinates db, UUID job, Path file, LoadPlan backup, Workers workers, Listener listener) {
     this.db = db;
+    this.workers = workers;
     this.schema = schemaOf(job);
     this.file = file;
     this.backup = backup;
@@ -211,7 +218,7 @@ public final class ShadowLoader {
           .toList();
       })
       .toList();
-    ParallelSteps.run(PARALLEL, connections(), loads);
+    ParallelSteps.run(workers.connections(), connections(), loads);
   }
 
   /**
@@ -244,7 +251,7 @@ public final class ShadowLoader {
         return List.of();
       })
       .toList();
-    ParallelSteps.run(PARALLEL, connections(), validations);
+    ParallelSteps.run(workers.connections(), connections(), validations);
   }
 
   /**
@@ -332,9 +339,9 @@ public final class ShadowLoader {
     }
   }
 
-  /** A loader connection ({@link Connections.Kind#LOADER} says why its commits do not wait for the disk). */
+  /** A loader connection ({@link Connections#openLoader} says why its commits do not wait for the disk). */
   private Connection connect() throws SQLException {
-    Connection c = Connections.open(db, Connections.Kind.LOADER);
+    Connection c = Connections.openLoader(db, workers.sortMemoryMb());
     open.add(c);
     return c;
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,6 +23,63 @@ class ConfigTest {
     assertThat(config.dataDir()).isEqualTo(Path.of("data"));
     assertThat(config.dbUrl()).isNull();
     assertThat(config.adminUsername()).isEqualTo("admin");
+  }
+
+  /** The processors, at least one and at most eight, as the README says. */
+  private static int machineWorkers() {
+    return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+  }
+
+  /** A quarter of the memory shared by the workers, kept between 64 and 1024 MB, as the README says. */
+  private static long machineSortMemoryMb(int workers) {
+    long bytes = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+    return Math.max(64, Math.min(bytes / 4 / workers / (1024 * 1024), 1024));
+  }
+
+  @Test
+  @DisplayName("by default a restore works on this machine's processors, sharing a quarter of its memory to sort in")
+  void restoreDefaultsFromTheMachine() {
+    Config config = Config.from(new JsonObject(), Map.of());
+    assertThat(config.restoreWorkers()).isEqualTo(machineWorkers());
+    assertThat(config.restoreSortMemoryMb()).isEqualTo(machineSortMemoryMb(machineWorkers()));
+    assertThat(Config.fromJson(config.toJson()).toJson()).as("the verticles read the same values").isEqualTo(config.toJson());
+  }
+
+  @Test
+  @DisplayName("restore_workers and restore_sort_memory_mb come from the file or the environment, and the sort memory is shared by the workers set")
+  void restoreSettingsOverridden(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, new JsonObject().put("restore_workers", 5).put("restore_sort_memory_mb", 300).encode());
+    Config fromFile = Config.load(Map.of("PODVAULT_CONFIG", file.toString()));
+    assertThat(fromFile.restoreWorkers()).isEqualTo(5);
+    assertThat(fromFile.restoreSortMemoryMb()).isEqualTo(300);
+    Config fromEnv = Config.load(Map.of("PODVAULT_CONFIG", file.toString(),
+      "PODVAULT_RESTORE_WORKERS", "1", "PODVAULT_RESTORE_SORT_MEMORY_MB", "2048"));
+    assertThat(fromEnv.restoreWorkers()).isEqualTo(1);
+    assertThat(fromEnv.restoreSortMemoryMb()).isEqualTo(2048);
+    Config manyWorkers = Config.from(new JsonObject(), Map.of("PODVAULT_RESTORE_WORKERS", "48"));
+    assertThat(manyWorkers.restoreSortMemoryMb()).isEqualTo(machineSortMemoryMb(48));
+  }
+
+  @Test
+  @DisplayName("a restore_workers or restore_sort_memory_mb that is not a positive whole number, or too large, stops the start naming the key")
+  void badRestoreSettings() {
+    for (String workers : new String[] {"0", "-2", "two", "1.5", "65"}) {
+      assertThatThrownBy(() -> Config.from(new JsonObject(), Map.of("PODVAULT_RESTORE_WORKERS", workers)))
+        .as(workers).isInstanceOf(ConfigException.class).hasMessageStartingWith("restore_workers:");
+    }
+    for (String memory : new String[] {"0", "-64", "lots", "16385"}) {
+      assertThatThrownBy(() -> Config.from(new JsonObject(), Map.of("PODVAULT_RESTORE_SORT_MEMORY_MB", memory)))
+        .as(memory).isInstanceOf(ConfigException.class).hasMessageStartingWith("restore_sort_memory_mb:");
+    }
+    assertThatThrownBy(() -> Config.from(new JsonObject().put("restore_workers", 2.5), Map.of()))
+      .hasMessageStartingWith("restore_workers:");
+    assertThatThrownBy(() -> Config.from(new JsonObject().put("restore_sort_memory_mb", "512"), Map.of()))
+      .hasMessageStartingWith("restore_sort_memory_mb:");
+    assertThatThrownBy(() -> Config.from(new JsonObject().put("restore_workers", 65), Map.of()))
+      .hasMessageStartingWith("restore_workers:").hasMessageContaining("64");
+    assertThatThrownBy(() -> Config.from(new JsonObject().put("restore_sort_memory_mb", 20_000), Map.of()))
+      .hasMessageStartingWith("restore_sort_memory_mb:").hasMessageContaining("16384");
   }
 
   @Test
