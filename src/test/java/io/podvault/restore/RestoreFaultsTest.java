@@ -17,6 +17,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -100,6 +101,29 @@ class RestoreFaultsTest {
       assertThat(rs.getLong(1)).as("no shadow or replaced schema is left").isZero();
     }
     assertThat(Files.list(server.podvault.dataDir().resolve("restore"))).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a bad row near the end of a large upload is refused with its position, and the data and the folder are as before")
+  void badRowNearTheEnd() throws Exception {
+    byte[] bytes = Files.readAllBytes(backup);
+    String text = new String(bytes, StandardCharsets.ISO_8859_1);
+    int copy = text.indexOf("COPY \"public\".\"UserEpisodeHistory\"");
+    int endOfRows = text.indexOf("\n\\.\n", copy);
+    int lastRow = text.lastIndexOf('\n', endOfRows - 1) + 1;
+    Path damaged = Files.write(dir.resolve("bad-row-near-the-end.sql"),
+      (text.substring(0, lastRow) + "1\t" + text.substring(lastRow)).getBytes(StandardCharsets.ISO_8859_1));
+    Map<String, String> before = checksums();
+
+    HttpResponse<Buffer> refused = result(server.uploadRestore(result(server.adminToken()), damaged, DB_PASSWORD));
+    assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(400);
+    assertThat(TestServer.error(refused)).isEqualTo("the file is damaged at byte " + lastRow + ": row 120000 of table "
+      + "UserEpisodeHistory is malformed (it has 6 fields where the table has 5 columns)");
+    assertThat((double) lastRow).as("the bad row is near the end").isGreaterThan(bytes.length * 0.5);
+    assertThat(checksums()).isEqualTo(before);
+    try (var stored = Files.list(server.podvault.dataDir().resolve("restore"))) {
+      assertThat(stored.toList()).as("the stored upload is deleted").isEmpty();
+    }
   }
 
   @Test
