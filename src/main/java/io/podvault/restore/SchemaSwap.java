@@ -42,9 +42,10 @@ public final class SchemaSwap {
   public static final String REPLACED_SCHEMA = "podvault_replaced";
   private static final String LIVE = Migrations.APP_SCHEMA;
 
-  private static final String LIVE_TABLES =
-    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      + "WHERE n.nspname = '" + LIVE + "' AND c.relkind IN ('r', 'p') ORDER BY c.relname";
+  /** The tables of a schema (one parameter: its name). */
+  private static final String TABLES =
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
+      + "AND c.relkind IN ('r', 'p') ORDER BY c.relname";
   /** The live tables' and sequences' owners and grants, as statements that give them to the restored ones. */
   private static final String OWNERS_AND_GRANTS =
     "SELECT c.relname, c.relkind = 'S', c.relowner::regrole::text, c.relacl IS NOT NULL, "
@@ -54,9 +55,6 @@ public final class SchemaSwap {
       + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '" + LIVE + "' AND c.relkind IN ('r', 'p', 'S') "
       // Tables first: changing a table's owner changes its sequences' too, which cannot be changed on their own.
       + "ORDER BY c.relkind = 'S', c.relname";
-  private static final String SHADOW_TABLES =
-    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? "
-      + "AND c.relkind IN ('r', 'p') ORDER BY c.relname";
   /** Client sessions of other applications on this database. */
   private static final String FOREIGN_SESSIONS = "SELECT pid, application_name, usename FROM pg_stat_activity "
     + "WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
@@ -132,7 +130,7 @@ public final class SchemaSwap {
         throw new SQLException("this restore no longer holds the job lock (its database session was ended), so another "
           + "job may have started; nothing was changed", "55000");
       }
-      List<String> tables = strings(s, LIVE_TABLES);
+      List<String> tables = tables(c, LIVE);
       if (!tables.isEmpty()) {
         // Waits for transactions on the live tables to end and holds new ones until the swap commits.
         s.execute("LOCK TABLE " + String.join(", ", tables.stream().map(t -> Sql.qualified(LIVE, t)).toList())
@@ -149,7 +147,7 @@ public final class SchemaSwap {
       for (String table : tables) {
         s.execute("ALTER TABLE " + Sql.qualified(LIVE, table) + " SET SCHEMA " + REPLACED_SCHEMA);
       }
-      for (String table : shadowTables(c, shadow)) {
+      for (String table : tables(c, shadow)) {
         s.execute("ALTER TABLE " + Sql.qualified(shadow, table) + " SET SCHEMA " + LIVE);
       }
       // Empty now: anything else in it would make this fail, and the swap with it.
@@ -202,10 +200,10 @@ public final class SchemaSwap {
     return statements;
   }
 
-  private static List<String> shadowTables(Connection c, String shadow) throws SQLException {
+  private static List<String> tables(Connection c, String schema) throws SQLException {
     List<String> tables = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(SHADOW_TABLES)) {
-      ps.setString(1, shadow);
+    try (PreparedStatement ps = c.prepareStatement(TABLES)) {
+      ps.setString(1, schema);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           tables.add(rs.getString(1));
@@ -215,27 +213,34 @@ public final class SchemaSwap {
     return tables;
   }
 
+  /** Another application's session on the database. */
+  private record ForeignSession(int pid, String application, String role) {
+    @Override
+    public String toString() {
+      return pid + " (" + application + ", role " + role + ")";
+    }
+  }
+
   /** After the commit: the data is restored whatever happens here, so a refusal is a warning. */
   private static void endForeignSessions(Connection c) {
     List<String> ended = new ArrayList<>();
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(FOREIGN_SESSIONS)) {
-      List<Object[]> sessions = new ArrayList<>();
+      List<ForeignSession> sessions = new ArrayList<>();
       while (rs.next()) {
-        sessions.add(new Object[] {rs.getInt(1), rs.getString(2), rs.getString(3)});
+        sessions.add(new ForeignSession(rs.getInt(1), rs.getString(2), rs.getString(3)));
       }
-      for (Object[] session : sessions) {
+      for (ForeignSession session : sessions) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
-          ps.setInt(1, (Integer) session[0]);
+          ps.setInt(1, session.pid());
           ps.execute();
-          ended.add(session[0] + " (" + session[1] + ", role " + session[2] + ")");
+          ended.add(session.toString());
         } catch (SQLException e) {
           if (!INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
             throw e;
           }
-          LOG.warn("The session {} of application '{}' (role {}) on this database was not ended: podvault's role may not "
-            + "end other roles' sessions ({}). It may go on with the data from before the restore until it reconnects; "
-            + "restart that application, or GRANT pg_signal_backend TO podvault's role", session[0], session[1],
-            session[2], e.getMessage());
+          LOG.warn("The session {} on this database was not ended: podvault's role may not end other roles' sessions "
+            + "({}). It may go on with the data from before the restore until it reconnects; restart that application, "
+            + "or GRANT pg_signal_backend TO podvault's role", session, e.getMessage());
         }
       }
     } catch (SQLException e) {
@@ -267,15 +272,5 @@ public final class SchemaSwap {
    */
   public static void dropReplaced(Connection c) throws SQLException {
     SchemaDrop.dropIfExists(c, REPLACED_SCHEMA);
-  }
-
-  private static List<String> strings(Statement s, String sql) throws SQLException {
-    List<String> result = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        result.add(rs.getString(1));
-      }
-    }
-    return result;
   }
 }
