@@ -2,6 +2,7 @@ package io.podvault.job;
 
 import static io.podvault.contract.Fields.*;
 
+import io.podvault.auth.SigningKeySeal;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.contract.Addresses;
@@ -59,6 +60,8 @@ public class JobVerticle extends VerticleBase {
   private ShadowLoader.Workers restoreWorkers;
   private JobStore store;
   private SchemaCheck schema;
+  /** Derived at the first restore, not at start: the web verticle's derivation already lengthens the start. */
+  private SigningKeySeal seal;
   private ExecutorService jobThread;
   private volatile Runnable abortRunning;
   private final Map<String, Upload> uploads = new HashMap<>();
@@ -89,6 +92,14 @@ public class JobVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_UPLOADED, this::uploadComplete);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_CANCEL, this::uploadCancelled);
     return Future.succeededFuture();
+  }
+
+  /** The signing key's seal, the same for every restore of this process (the key's salt never changes). */
+  private synchronized SigningKeySeal seal() throws SQLException {
+    if (seal == null) {
+      seal = SigningKeySeal.prepare(db);
+    }
+    return seal;
   }
 
   @Override
@@ -150,7 +161,7 @@ public class JobVerticle extends VerticleBase {
     progress.bytesTotal(request.getLong(BYTES));
     RestoreJob job;
     try {
-      job = RestoreJob.open(vertx, db, schema, file, progress, restoreWorkers);
+      job = RestoreJob.open(vertx, db, schema, file, progress, restoreWorkers, this::seal);
     } catch (JobException e) {
       closeQuietly(input);
       message.fail(e.failure().wireCode(), e.getMessage());

@@ -45,12 +45,20 @@ final class RestoreJob {
   private final JobProgress progress;
   private final Connection lock;
   private final ShadowLoader.Workers workers;
+  private final Seals seals;
   private ShadowLoader loader;
 
+  /** The seal the new signing key is stored under; deriving it is slow on purpose, so it is derived once. */
+  @FunctionalInterface
+  interface Seals {
+    SigningKeySeal get() throws SQLException;
+  }
+
   private RestoreJob(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress, Connection lock,
-                     ShadowLoader.Workers workers) {
+                     ShadowLoader.Workers workers, Seals seals) {
     this.vertx = vertx;
     this.workers = workers;
+    this.seals = seals;
     this.db = db;
     this.schema = schema;
     this.file = file;
@@ -60,7 +68,7 @@ final class RestoreJob {
 
   /** Takes the job lock, or refuses with {@link JobFailure#JOB_RUNNING}; deletes the upload when refused. */
   static RestoreJob open(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress,
-                         ShadowLoader.Workers workers) throws JobException {
+                         ShadowLoader.Workers workers, Seals seals) throws JobException {
     Connection lock = null;
     try {
       lock = Connections.open(db);
@@ -69,7 +77,7 @@ final class RestoreJob {
       }
       schema.require(lock);
       progress.begin();
-      return new RestoreJob(vertx, db, schema, file, progress, lock, workers);
+      return new RestoreJob(vertx, db, schema, file, progress, lock, workers, seals);
     } catch (JobException e) {
       close(lock);
       delete(file);
@@ -114,7 +122,7 @@ final class RestoreJob {
       }
       shadow.load();
       progress.phase(Phase.SWAPPING, 0, 0);
-      SchemaSwap.swap(lock, shadow.schema(), schema, SigningKeySeal.prepare(db).seal(TokenService.newSecret()),
+      SchemaSwap.swap(lock, shadow.schema(), schema, seals.get().seal(TokenService.newSecret()),
         progress.id());
       LOG.info("Restore {} replaced the data from a {} backup ({}; schema version {})", progress.id(),
         backup.format().wireName(), backup.origin(), backup.schemaVersion());
