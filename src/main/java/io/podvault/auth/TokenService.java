@@ -89,7 +89,6 @@ public final class TokenService {
     this.ttlSeconds = ttlSeconds;
   }
 
-
   /**
    * Reads the key as it is now in the database (another process may have rotated it). A sign-in reads it before
    * checking the password and hands it to {@link #issue}.

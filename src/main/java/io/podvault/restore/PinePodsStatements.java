@@ -60,6 +60,8 @@ final class PinePodsStatements {
   private static final Pattern SEARCH_PATH = Pattern.compile("^SELECT pg_catalog\\.set_config\\('search_path', '', false\\);$");
   private static final Pattern SESSION_AUTHORIZATION = Pattern.compile("^SET SESSION AUTHORIZATION (?:DEFAULT|" + LITERAL + ");$");
   private static final Pattern TRIGGERS = Pattern.compile("^ALTER TABLE " + QUALIFIED + " (?:DISABLE|ENABLE) TRIGGER ALL;$");
+  /** The next name of a COPY's column list, from where the last one ended. */
+  private static final Pattern COPY_COLUMN = Pattern.compile("\\G(?:, )?" + IDENT);
   private static final Pattern COPY = Pattern.compile("^COPY " + QUALIFIED + " \\(([^\n]*)\\) FROM stdin;$");
   private static final Pattern SETVAL = Pattern.compile("^SELECT pg_catalog\\.setval\\('(public|podvault)\\."
     + SEQUENCE_NAME + "', (-?\\d{1,19}), (true|false)\\);$");
@@ -142,9 +144,14 @@ final class PinePodsStatements {
     if ((m = SETVAL.matcher(text)).matches()) {
       return setval(m, line);
     }
-    if ((m = TRIGGERS.matcher(text)).matches() || (m = DROP_CONSTRAINT.matcher(text)).matches()
-      || (m = DROP_DEFAULT.matcher(text)).matches()) {
-      return checked(m, line);
+    if ((m = TRIGGERS.matcher(text)).matches()) {
+      return known(m.group(1), "table", name(m.group(2)), null, line);
+    }
+    if ((m = DROP_CONSTRAINT.matcher(text)).matches()) {
+      return known(m.group(1), "constraint", name(m.group(3)), name(m.group(2)), line);
+    }
+    if ((m = DROP_DEFAULT.matcher(text)).matches()) {
+      return column(m.group(1), name(m.group(2)), name(m.group(3)), line);
     }
     if ((m = DROP.matcher(text)).matches()) {
       return known(m.group(2), m.group(1).toLowerCase(), name(m.group(3)), null, line);
@@ -210,7 +217,7 @@ final class PinePodsStatements {
     }
     Catalog.Table model = table(table, line);
     List<String> columns = new ArrayList<>();
-    Matcher m = Pattern.compile("\\G(?:, )?" + IDENT).matcher(columnList);
+    Matcher m = COPY_COLUMN.matcher(columnList);
     int end = 0;
     while (m.find()) {
       String column = name(m.group(1));
@@ -248,17 +255,6 @@ final class PinePodsStatements {
     } catch (NumberFormatException e) {
       throw refused(line, "sets sequence " + sequence + " to a value out of range");
     }
-  }
-
-  /** The forms whose groups are a qualified table and then, where they have one, a constraint or column. */
-  private Statement checked(Matcher m, long line) throws InvalidBackupException {
-    String table = name(m.group(2));
-    if (m.groupCount() < 3) {
-      return known(m.group(1), "table", table, null, line);
-    }
-    String name = name(m.group(3));
-    return m.pattern() == DROP_CONSTRAINT ? known(m.group(1), "constraint", name, table, line)
-      : column(m.group(1), table, name, line);
   }
 
   private Statement createTable(String schema, String table, String body, long line) throws InvalidBackupException {
