@@ -7,15 +7,11 @@ public final class Addresses {
   public static final String BACKUP_START = "jobs.backup.start";
   /**
    * Request/reply: a restore's upload begins; the reply carries the job id and the file to store it in. The
-   * file is checked as it arrives; a refusal before it is complete goes to the request's notify address.
+   * job's verdict on the file (passed whole, or refused) goes to the request's verdict address.
    */
   public static final String RESTORE_START = "jobs.restore.start";
-  /** Send: this many bytes of the upload are stored (and, once known, the password it must be sealed with). */
-  public static final String RESTORE_STORED = "jobs.restore.stored";
-  /** Request/reply: the upload is complete; the reply comes once it has been checked whole (then 202). */
-  public static final String RESTORE_UPLOADED = "jobs.restore.uploaded";
-  /** Request/reply: the upload stopped; the reply comes once the job has ended and the file is deleted. */
-  public static final String RESTORE_CANCEL = "jobs.restore.cancel";
+  /** Send: how far a restore's upload has come (stored bytes, with the password once known; complete; cancelled). */
+  public static final String RESTORE_UPLOAD = "jobs.restore.upload";
   /** Published: a job's progress, in the shape of the WebSocket {@code job} event. */
   public static final String PROGRESS = "jobs.progress";
   /** Published: a restore replaced the data; every session is over. */

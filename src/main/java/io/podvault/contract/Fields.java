@@ -35,7 +35,13 @@ public final class Fields {
   public static final String FILE = "file";
   public static final String BYTES = "bytes";
   public static final String CODE = "code";
-  public static final String NOTIFY_ADDRESS = "notify_address";
+  /** Where a restore's verdict on its upload goes: the job id and format, or the failure's code and error. */
+  public static final String VERDICT_ADDRESS = "verdict_address";
+  /** How far an upload has come: still storing, complete, or cancelled. */
+  public static final String UPLOAD_STATE = "upload_state";
+  public static final String UPLOAD_STORING = "storing";
+  public static final String UPLOAD_COMPLETE = "complete";
+  public static final String UPLOAD_CANCELLED = "cancelled";
 
   /** Header of a download-stream message: what it carries. */
   public static final String STREAM_PART = "part";

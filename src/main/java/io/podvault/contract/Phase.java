@@ -8,8 +8,10 @@ package io.podvault.contract;
 public enum Phase {
   STARTING("starting", "Starting", "tables"),
   DUMPING("dumping", "Dumping the data", "tables"),
-  VALIDATING("validating", "Validating the file", "tables"),
-  LOADING("loading", "Loading rows", "tables"),
+  /** A restore's upload arrives, is checked, and its checked rows load into the shadow schema meanwhile. */
+  VALIDATING("validating", "Receiving, checking and loading the file", "tables"),
+  /** The file has passed; the tables still loading finish. */
+  LOADING("loading", "Loading the last rows", "tables"),
   INDEXING("indexing", "Building indexes", "statements"),
   MIGRATING("migrating", "Migrating to this version of podvault", "steps"),
   /** The restored data is being swapped in: requests that would write wait (503) meanwhile. */

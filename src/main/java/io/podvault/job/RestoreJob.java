@@ -1,52 +1,48 @@
 package io.podvault.job;
 
+import static io.podvault.contract.Fields.*;
+
 import io.podvault.auth.SigningKeySeal;
 import io.podvault.auth.TokenService;
 import io.podvault.config.DbCoordinates;
 import io.podvault.contract.Addresses;
-import io.podvault.contract.Fields;
 import io.podvault.contract.JobException;
 import io.podvault.contract.JobFailure;
 import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.dump.SchemaCheck;
-import io.podvault.restore.ArrivingFile;
 import io.podvault.restore.BackupReader;
 import io.podvault.restore.BackupValidator;
+import io.podvault.restore.LoadFailedException;
 import io.podvault.restore.LoadPlan;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
+import io.podvault.restore.StoredUpload;
+import io.podvault.restore.StoppedException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One restore: holds the job lock on a connection of its own for its whole life, validates the stored
- * upload, loads it into its own shadow schema, swaps it in on the lock's connection (which records the job as
- * succeeded in the same transaction) and signs everyone out. The upload is deleted and the lock released
- * whatever happens; a failure before the swap leaves the live data as it was.
+ * One restore, from the first byte of its upload to the swap. It holds the job lock on a connection of its own
+ * for its whole life and owns the stored upload, which it deletes as it ends. In one pass, while the upload
+ * arrives, the file is checked and its checked rows go into the job's own shadow schema; the verdict goes to
+ * the web verticle once the whole file has passed (then 202) or as soon as it is refused. What is left after a
+ * passed file (index builds, the swap on the lock's connection, which records the job as succeeded in the
+ * same transaction, the sign-out) follows on the job thread. A failure before the swap drops the shadow and
+ * leaves the live data as it was.
  */
 final class RestoreJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(RestoreJob.class);
-
-  private final Vertx vertx;
-  private final DbCoordinates db;
-  private final SchemaCheck schema;
-  private final Path file;
-  private final JobProgress progress;
-  private final Connection lock;
-  private final ShadowLoader.Workers workers;
-  private final Seals seals;
-  private ShadowLoader loader;
 
   /** The seal the new signing key is stored under; deriving it is slow on purpose, so it is derived once. */
   @FunctionalInterface
@@ -54,139 +50,169 @@ final class RestoreJob {
     SigningKeySeal get() throws SQLException;
   }
 
-  private RestoreJob(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress, Connection lock,
-                     ShadowLoader.Workers workers, Seals seals) {
-    this.vertx = vertx;
-    this.workers = workers;
-    this.seals = seals;
-    this.db = db;
-    this.schema = schema;
-    this.file = file;
-    this.progress = progress;
-    this.lock = lock;
+  /** How a restore job is set up: the same for every restore of this process. */
+  record Setup(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path uploadFolder, long uploadStallMillis,
+               ShadowLoader.Workers workers, Seals seals) {
   }
 
-  /** Takes the job lock, or refuses with {@link JobFailure#JOB_RUNNING}; deletes the upload when refused. */
-  static RestoreJob open(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path file, JobProgress progress,
-                         ShadowLoader.Workers workers, Seals seals) throws JobException {
+  private final Setup setup;
+  private final JobProgress progress;
+  private final Connection lock;
+  private final StoredUpload upload;
+  private final String verdictAddress;
+  private final ShadowLoader loader;
+  private final CompletableFuture<String> password = new CompletableFuture<>();
+
+  private RestoreJob(Setup setup, JobProgress progress, Connection lock, StoredUpload upload, String verdictAddress) {
+    this.setup = setup;
+    this.progress = progress;
+    this.lock = lock;
+    this.upload = upload;
+    this.verdictAddress = verdictAddress;
+    this.loader = new ShadowLoader(setup.db(), progress.id(), upload.path(), setup.workers(), setup.uploadStallMillis(),
+      new Listener());
+  }
+
+  /**
+   * Takes the job lock, or refuses with {@link JobFailure#JOB_RUNNING}, and creates the file the upload is
+   * stored in; the verdict on the file will go to {@code verdictAddress}.
+   */
+  static RestoreJob open(Setup setup, JobProgress progress, String verdictAddress) throws JobException {
     Connection lock = null;
     try {
-      lock = Connections.open(db);
+      lock = Connections.open(setup.db());
       if (!JobLock.tryAcquire(lock)) {
         throw JobException.jobRunning();
       }
-      schema.require(lock);
-      progress.begin();
-      return new RestoreJob(vertx, db, schema, file, progress, lock, workers, seals);
+      setup.schema().require(lock);
+      StoredUpload upload = StoredUpload.create(setup.uploadFolder(), progress.id(), setup.uploadStallMillis());
+      try {
+        progress.begin();
+      } catch (SQLException e) {
+        upload.close();
+        throw e;
+      }
+      return new RestoreJob(setup, progress, lock, upload, verdictAddress);
     } catch (JobException e) {
       close(lock);
-      delete(file);
       throw e;
     } catch (SQLException e) {
       close(lock);
-      delete(file);
       throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while starting the restore: " + e.getMessage(), e);
+    } catch (IOException e) {
+      close(lock);
+      throw new JobException(JobFailure.INTERNAL, "the upload could not be stored in the data folder: " + e.getMessage(), e);
     }
   }
 
-  /**
-   * Checks the whole file as it arrives; nothing has changed when this throws, and the job has then ended
-   * (recorded as failed, upload deleted, lock released).
-   */
-  LoadPlan validate(InputStream upload, CompletableFuture<String> password) throws JobException {
+  UUID id() {
+    return progress.id();
+  }
+
+  /** Where the web verticle stores the upload. */
+  Path file() {
+    return upload.path();
+  }
+
+  /** More of the upload is stored; the password may come with it (first, as the Settings page sends it). */
+  void stored(long bytes, String databasePassword) {
+    if (databasePassword != null) {
+      password.complete(databasePassword);
+    }
+    upload.stored(bytes);
+  }
+
+  /** The whole upload is stored, the password with it. */
+  void complete(long bytes, String databasePassword) {
+    password.complete(databasePassword);
+    progress.bytesTotal(bytes);
+    upload.complete(bytes);
+  }
+
+  /** The upload stopped (client gone, too large, disk full): the job ends and its verdict follows. */
+  void cancel(String why) {
+    password.complete("");
+    upload.cancel(why);
+  }
+
+  /** Runs the whole restore on the job thread. */
+  void run() {
+    LoadPlan plan;
     try {
-      return new BackupReader(db, new Listener()).validate(upload, password);
+      plan = check();
     } catch (JobException e) {
-      finish(e.getMessage());
-      throw e;
-    } catch (ArrivingFile.CancelledException e) {
-      finish(e.getMessage());
-      throw new JobException(JobFailure.CLIENT_GONE, e.getMessage(), e);
-    } catch (Exception e) {
-      String message = "the file could not be checked: " + e.getMessage();
-      finish(message);
-      throw new JobException(JobFailure.INTERNAL, message, e);
+      end(e.getMessage(), e);
+      sendVerdict(new JsonObject().put(CODE, e.failure().wireCode()).put(ERROR, e.getMessage()));
+      return;
     }
-  }
-
-  /**
-   * Loads, swaps and signs everyone out; runs on the job thread after the 202. The replaced data is dropped
-   * after the job has succeeded (the restored data is live and everyone signed out by then), still under the
-   * job lock.
-   */
-  void run(LoadPlan backup) {
+    sendVerdict(new JsonObject().put(JOB_ID, id().toString()).put(FORMAT, plan.format().wireName()));
     try {
-      ShadowLoader shadow = new ShadowLoader(db, progress.id(), file, backup, workers, new Listener());
-      synchronized (this) {
-        loader = shadow;
-      }
-      shadow.load();
+      loader.finish(plan);
       progress.phase(Phase.SWAPPING, 0, 0);
-      SchemaSwap.swap(lock, shadow.schema(), schema, seals.get().seal(TokenService.newSecret()),
-        progress.id());
-      LOG.info("Restore {} replaced the data from a {} backup ({}; schema version {})", progress.id(),
-        backup.format().wireName(), backup.origin(), backup.schemaVersion());
+      SchemaSwap.swap(lock, loader.schema(), setup.schema(), setup.seals().get().seal(TokenService.newSecret()), id());
+      LOG.info("Restore {} replaced the data from a {} backup ({}; schema version {})", id(), plan.format().wireName(),
+        plan.origin(), plan.schemaVersion());
     } catch (Exception e) {
-      LOG.warn("Restore {} failed: {}", progress.id(), e.toString());
-      dropShadow();
-      finish("the restore failed and the data was left as it was before: " + e.getMessage());
+      LOG.warn("Restore {} failed: {}", id(), e.toString());
+      end("the restore failed and the data was left as it was before: " + e.getMessage(), e);
       return;
     }
     progress.succeed();
-    vertx.eventBus().publish(Addresses.SIGNOUT, new JsonObject()
-      .put(Fields.TYPE, "signout").put(Fields.REASON, "restore").put(Fields.JOB_ID, progress.id().toString()));
+    setup.vertx().eventBus().publish(Addresses.SIGNOUT, new JsonObject()
+      .put(TYPE, "signout").put(REASON, "restore").put(JOB_ID, id().toString()));
     try {
       SchemaSwap.dropReplaced(lock);
     } catch (SQLException e) {
       LOG.warn("Could not drop the data a restore replaced (the next start tries again): {}", e.getMessage());
     }
-    release();
+    upload.close();
+    close(lock);
+  }
+
+  /**
+   * Checks the whole file as it arrives, and loads its rows meanwhile; the refusal says why the file cannot be
+   * restored, or why the check stopped.
+   */
+  private LoadPlan check() throws JobException {
+    try {
+      return new BackupReader(setup.db(), new Listener(), loader).validate(upload.arriving(), password);
+    } catch (JobException e) {
+      throw e;
+    } catch (StoppedException e) {
+      throw new JobException(JobFailure.CLIENT_GONE, e.getMessage(), e);
+    } catch (LoadFailedException | SQLException e) {
+      throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while the file was loaded: "
+        + e.getMessage(), e);
+    } catch (Exception e) {
+      throw new JobException(JobFailure.INTERNAL, "the file could not be checked: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Ends a failed job: its load stops, its shadow is dropped, it is recorded as failed, its upload deleted and
+   * the lock released, in that order, so that nothing of it is left when its failure is heard.
+   */
+  private void end(String error, Exception cause) {
+    loader.stop(cause);
+    try (Connection c = Connections.open(setup.db())) {
+      loader.drop(c);
+    } catch (SQLException e) {
+      LOG.warn("Could not drop the shadow schema of a failed restore (the next start will): {}", e.getMessage());
+    }
+    progress.fail(error);
+    upload.close();
+    close(lock);
+  }
+
+  private void sendVerdict(JsonObject verdict) {
+    setup.vertx().eventBus().send(verdictAddress, verdict);
   }
 
   /** Stops the job from another thread (server stopping): closing the lock's connection also stops a swap. */
   void abort() {
-    ShadowLoader running;
-    synchronized (this) {
-      running = loader;
-    }
-    if (running != null) {
-      running.abort();
-    }
+    upload.cancel("the server stopped during the restore");
+    loader.abort();
     close(lock);
-  }
-
-  private void finish(String error) {
-    progress.fail(error);
-    release();
-  }
-
-  private void release() {
-    delete(file);
-    close(lock);
-  }
-
-  private void dropShadow() {
-    ShadowLoader shadow;
-    synchronized (this) {
-      shadow = loader;
-    }
-    if (shadow == null) {
-      return;
-    }
-    try (Connection c = Connections.open(db)) {
-      shadow.drop(c);
-    } catch (SQLException e) {
-      LOG.warn("Could not drop the shadow schema of a failed restore (the next start will): {}", e.getMessage());
-    }
-  }
-
-  /** Deletes a stored upload; one left behind is deleted at the next start. */
-  static void delete(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (Exception e) {
-      LOG.warn("Could not delete {} (the next start will): {}", file, e.toString());
-    }
   }
 
   private static void close(Connection c) {

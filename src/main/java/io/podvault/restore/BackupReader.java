@@ -17,10 +17,13 @@ public final class BackupReader {
 
   private final DbCoordinates db;
   private final BackupValidator.Progress progress;
+  private final CheckedRows checkedRows;
 
-  public BackupReader(DbCoordinates db, BackupValidator.Progress progress) {
+  /** @param checkedRows told where the checked rows lie as the check goes, to load them meanwhile */
+  public BackupReader(DbCoordinates db, BackupValidator.Progress progress, CheckedRows checkedRows) {
     this.db = db;
     this.progress = progress;
+    this.checkedRows = checkedRows;
   }
 
   /**
@@ -36,11 +39,12 @@ public final class BackupReader {
         : "the file holds a single line without its end; choose a server_backup.sql made by podvault or PinePods");
     }
     if (BackupValidator.isFirstLine(lines)) {
-      return new BackupValidator(db, progress).validate(lines, password, true);
+      return new BackupValidator(version -> ExpectedSchema.at(db, version), progress, checkedRows)
+        .validate(lines, password, true);
     }
     if (PinePodsValidator.FIRST_LINE.equals(lines.text())) {
       String version = Migrations.currentVersion(db);
-      return new PinePodsValidator(ExpectedSchema.at(db, version).catalog(), version, progress)
+      return new PinePodsValidator(ExpectedSchema.at(db, version).catalog(), version, progress, checkedRows)
         .validate(lines, password, db::passwordMatches);
     }
     throw new InvalidBackupException("this is not a backup podvault can read: it starts neither like podvault's "

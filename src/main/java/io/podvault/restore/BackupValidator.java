@@ -87,19 +87,29 @@ public final class BackupValidator {
     ExpectedSchema at(String version) throws SQLException, InvalidBackupException;
   }
 
+  /** The checked rows are handed to the loader at least every this many bytes. */
+  static final int HAND_OVER_BYTES = 256 * 1024;
+
   private final SchemaSource schemas;
   private final Progress progress;
+  private final CheckedRows checkedRows;
   private LineReader lines;
   /** Where the file stands, for the message when it ends too early. */
   private String position = "in its header";
 
   public BackupValidator(DbCoordinates db, Progress progress) {
-    this(version -> ExpectedSchema.at(db, version), progress);
+    this(version -> ExpectedSchema.at(db, version), progress, CheckedRows.NONE);
   }
 
   public BackupValidator(SchemaSource schemas, Progress progress) {
+    this(schemas, progress, CheckedRows.NONE);
+  }
+
+  /** @param checkedRows told where the checked rows lie as the check goes, to load them meanwhile */
+  public BackupValidator(SchemaSource schemas, Progress progress, CheckedRows checkedRows) {
     this.schemas = schemas;
     this.progress = progress;
+    this.checkedRows = checkedRows;
   }
 
   /** Checks a stored file; the slow key derivation runs only for a file whose content has passed. */
@@ -132,6 +142,7 @@ public final class BackupValidator {
     CompletableFuture<byte[]> key = deriveEarly ? password.thenApplyAsync(header.seal()::key) : null;
     ExpectedSchema schema = schemas.at(header.schemaVersion());
     checkTableList(header, schema);
+    checkedRows.schemaKnown(header.schemaVersion());
     progress.planned(header.tables().size(), header.totalRows());
     expectText(schema.preamble(), "its schema statements");
     Map<String, LoadPlan.TableRows> rows = new LinkedHashMap<>();
@@ -242,21 +253,25 @@ public final class BackupValidator {
         + "): expected the rows of table " + table.name() + " with the columns of podvault's schema, found: " + found);
     }
     int columns = table.copyColumns().size();
+    List<String> columnNames = table.copyColumns().stream().map(Catalog.Column::name).toList();
+    long start = lines.lineEnd();
+    checkedRows.tableBegins(table.name(), columnNames, start);
+    long handedOver = start;
     long rows = 0;
-    long start = -1;
     while (true) {
       if (!lines.next()) {
         position = "in table " + table.name() + " after row " + rows;
         throw cutShort();
-      }
-      if (start < 0) {
-        start = lines.lineStart();
       }
       if (lines.is(END_OF_COPY)) {
         break;
       }
       checkRow(table, rows + 1, columns);
       rows++;
+      if (lines.lineEnd() - handedOver >= HAND_OVER_BYTES) {
+        handedOver = lines.lineEnd();
+        checkedRows.checkedUpTo(handedOver);
+      }
       if (rows % REPORT_EVERY_ROWS == 0) {
         progress.rowsChecked(table.name(), REPORT_EVERY_ROWS);
       }
@@ -266,11 +281,12 @@ public final class BackupValidator {
       throw new InvalidBackupException("table " + table.name() + " holds " + rows + " rows but the file's header promises "
         + entry.rows() + "; the file was changed after it was made");
     }
+    checkedRows.tableEnds(end, rows);
     position = "after table " + table.name();
     expectBlankLine();
     progress.rowsChecked(table.name(), rows % REPORT_EVERY_ROWS);
     progress.tableFinished(table.name());
-    return new LoadPlan.TableRows(table.copyColumns().stream().map(Catalog.Column::name).toList(), start, end, rows);
+    return new LoadPlan.TableRows(columnNames, start, end, rows);
   }
 
   private void checkRow(Catalog.Table table, long row, int columns) throws InvalidBackupException {

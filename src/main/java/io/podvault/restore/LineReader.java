@@ -193,6 +193,11 @@ final class LineReader {
     return lineStart;
   }
 
+  /** Byte offset just after the current line's newline: where the next line begins. */
+  long lineEnd() {
+    return lineStart + length() + 1;
+  }
+
   /** How many bytes of the stream have been read so far. */
   long bytesRead() {
     return bufferStart + limit;

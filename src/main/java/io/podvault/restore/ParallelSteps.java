@@ -4,19 +4,17 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a restore's database steps side by side, one connection per thread, in the order given; a step may
- * release follow-up steps when it is done (a table's keys and indexes once its rows are in), so no
- * connection waits for the slowest table of a phase. The first failure stops the others: their connections
- * are closed under them.
+ * Runs a restore's database steps side by side, one connection per thread, in the order they come. Steps
+ * come from outside while the pool runs (a table's load as the validator reaches its rows) and from steps
+ * themselves (a table's keys and indexes once its rows are in), so no connection waits for the slowest
+ * table of a phase. The first failure stops the others: their connections are closed under them.
  */
 final class ParallelSteps {
 
@@ -32,40 +30,75 @@ final class ParallelSteps {
     void abort();
   }
 
+  private final Connections connections;
+  private final ExecutorService pool;
   private final Deque<Step> ready = new ArrayDeque<>();
-  /** Steps queued or running; the work is done when none is left. */
+  /** Steps queued or running. */
   private int unfinished;
+  /** Set once no more steps come from outside: the work is then done when none is unfinished. */
+  private boolean closed;
   private Exception failure;
 
-  private ParallelSteps(List<Step> steps) {
-    ready.addAll(steps);
-    unfinished = steps.size();
+  /** Starts {@code threads} threads, each with its connection, waiting for steps. */
+  ParallelSteps(int threads, Connections connections) {
+    this.connections = connections;
+    this.pool = Executors.newFixedThreadPool(threads, r -> new Thread(r, "podvault-restore-worker"));
+    for (int i = 0; i < threads; i++) {
+      pool.execute(this::drain);
+    }
   }
 
-  static void run(int threads, Connections connections, List<Step> steps) throws SQLException, IOException {
-    ParallelSteps work = new ParallelSteps(steps);
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> new Thread(r, "podvault-restore-worker"));
+  /** Queues a step behind those already queued. */
+  synchronized void submit(Step step) {
+    ready.add(step);
+    unfinished++;
+    notifyAll();
+  }
+
+  /** The first failure of a step so far, or null. */
+  synchronized Exception failure() {
+    return failure;
+  }
+
+  /**
+   * Waits until every step, including those the steps release, is done; no more come from outside. Throws the
+   * first failure.
+   */
+  void finish() throws SQLException, IOException {
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+    }
+    pool.shutdown();
+    awaitStopped();
+    throwFailure();
+  }
+
+  /** Stops every step: running ones fail as their connections close, queued ones never start. */
+  void abort(Exception why) {
+    synchronized (this) {
+      closed = true;
+      if (failure == null) {
+        failure = why;
+      }
+      notifyAll();
+    }
+    connections.abort();
+    pool.shutdown();
+  }
+
+  /** Waits until no step runs any more, after {@link #abort}. */
+  void awaitStopped() {
     try {
-      List<Future<?>> workers = new ArrayList<>();
-      for (int i = 0; i < threads; i++) {
-        workers.add(pool.submit(() -> work.drain(connections)));
+      while (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
+        // a statement on a closed connection ends soon
       }
-      for (Future<?> worker : workers) {
-        worker.get();
-      }
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      connections.abort();
-      throw new IOException("the restore was interrupted");
-    } finally {
-      pool.shutdownNow();
     }
-    work.throwFailure();
   }
 
-  private void drain(Connections connections) {
+  private void drain() {
     try (Connection c = connections.open()) {
       Step step;
       while ((step = next()) != null) {
@@ -79,9 +112,9 @@ final class ParallelSteps {
     }
   }
 
-  /** The next step, waiting while others run that may release more; null when all is done or failed. */
+  /** The next step, waiting while more may come; null when all is done or failed. */
   private synchronized Step next() {
-    while (ready.isEmpty() && unfinished > 0 && failure == null) {
+    while (ready.isEmpty() && !(closed && unfinished == 0) && failure == null) {
       try {
         wait();
       } catch (InterruptedException e) {

@@ -35,6 +35,7 @@ final class PinePodsValidator {
   private final PinePodsStatements statements;
   private final String schemaVersion;
   private final BackupValidator.Progress progress;
+  private final CheckedRows checkedRows;
   private final Map<String, LoadPlan.TableRows> tables = new LinkedHashMap<>();
   private final Map<String, LoadPlan.SequenceValue> sequences = new LinkedHashMap<>();
   private LineReader lines;
@@ -42,11 +43,13 @@ final class PinePodsValidator {
 
   /**
    * @param model PinePods' tables as podvault's migrations build them at {@code schemaVersion}, the live version
+   * @param checkedRows told where the checked rows lie as the check goes, to load them meanwhile
    */
-  PinePodsValidator(Catalog model, String schemaVersion, BackupValidator.Progress progress) {
+  PinePodsValidator(Catalog model, String schemaVersion, BackupValidator.Progress progress, CheckedRows checkedRows) {
     this.statements = new PinePodsStatements(model);
     this.schemaVersion = schemaVersion;
     this.progress = progress;
+    this.checkedRows = checkedRows;
   }
 
   /**
@@ -62,6 +65,7 @@ final class PinePodsValidator {
       throw new InvalidBackupException("this is not a backup podvault can read: it starts like a SQL file but not like "
         + "pg_dump's (line 2 is not '" + SECOND_LINE + "'); choose a server_backup.sql made by podvault or PinePods");
     }
+    checkedRows.schemaKnown(schemaVersion);
     boolean complete = false;
     while (lines.next()) {
       String line = lines.text();
@@ -126,19 +130,21 @@ final class PinePodsValidator {
   /** The rows of a COPY block, up to its {@code \.} line. */
   private void rows(PinePodsStatements.Copy copy, long copyLine) throws IOException, InvalidBackupException {
     boolean skipped = copy.table() == null;
+    long start = lines.lineEnd();
+    long handedOver = start;
     if (!skipped) {
+      if (tables.containsKey(copy.table())) {
+        throw refused(copyLine, "holds rows for table " + copy.table() + " a second time");
+      }
       progress.tableStarted(copy.table(), 0);
+      checkedRows.tableBegins(copy.table(), copy.columns(), start);
     }
     long rows = 0;
-    long start = -1;
     while (true) {
       if (!lines.next()) {
         throw new InvalidBackupException("the file was cut short: the rows that begin at line " + copyLine + " ("
           + (skipped ? "podvault's own table" : "table " + copy.table()) + ") end after row " + rows
           + " without their end line '\\.'; use a complete copy of the backup");
-      }
-      if (start < 0) {
-        start = lines.lineStart();
       }
       if (lines.is(END_OF_COPY)) {
         break;
@@ -146,6 +152,10 @@ final class PinePodsValidator {
       rows++;
       if (!skipped) {
         checkRow(copy, rows);
+        if (lines.lineEnd() - handedOver >= BackupValidator.HAND_OVER_BYTES) {
+          handedOver = lines.lineEnd();
+          checkedRows.checkedUpTo(handedOver);
+        }
       }
       if (rows % REPORT_EVERY_ROWS == 0) {
         progress.bytesChecked(lines.bytesRead());
@@ -157,9 +167,8 @@ final class PinePodsValidator {
     if (skipped) {
       return;
     }
-    if (tables.put(copy.table(), new LoadPlan.TableRows(copy.columns(), start, lines.lineStart(), rows)) != null) {
-      throw refused(copyLine, "holds rows for table " + copy.table() + " a second time");
-    }
+    checkedRows.tableEnds(lines.lineStart(), rows);
+    tables.put(copy.table(), new LoadPlan.TableRows(copy.columns(), start, lines.lineStart(), rows));
     progress.rowsChecked(copy.table(), rows % REPORT_EVERY_ROWS);
     progress.tableFinished(copy.table());
   }

@@ -18,29 +18,31 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.flywaydb.core.api.MigrationVersion;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * Builds the restored data in a shadow schema, invisible to the running server: the schema comes from
- * podvault's own migrations at the backup's version, the rows go in through COPY straight from the
- * validated file (no SQL text from the upload is ever executed), then constraints and indexes are built,
- * sequences set and older versions migrated forward. A failure drops the shadow schema and nothing else.
+ * Builds the restored data in a shadow schema, invisible to the running server, while the file still arrives:
+ * the schema comes from podvault's own migrations at the file's version as soon as the validator knows it,
+ * each table's rows go in through COPY straight from the stored file, up to where the validator has checked
+ * them (no SQL text from the upload is ever executed), its keys and indexes are built as soon as its rows are
+ * in, and its foreign keys as soon as the tables they join are ready. {@link #finish} then waits for what is
+ * left, sets the sequences and migrates older versions forward. A failure drops the shadow schema and
+ * nothing else.
  */
-public final class ShadowLoader {
+public final class ShadowLoader implements CheckedRows {
 
   /** Each restore loads into a schema of its own, so no process can ever swap in another job's rows. */
   private static final String SCHEMA_PREFIX = "podvault_restore_";
+  private static final int COPY_CHUNK_BYTES = 256 * 1024;
 
-  /** What the loader reports; called from its worker threads. */
+  /** What the loader reports once the file has been checked; called from its worker threads. */
   public interface Listener {
 
     void phase(Phase phase, int steps, long rows);
@@ -59,25 +61,56 @@ public final class ShadowLoader {
   public record Workers(int connections, int sortMemoryMb) {
   }
 
-  private static final int COPY_CHUNK_BYTES = 256 * 1024;
+  /** One table's rows: where they begin, how far they are checked, and, once known, how many there are. */
+  private static final class TableLoad {
+
+    final String table;
+    final List<String> columns;
+    final long start;
+    final Watermark checked = new Watermark();
+    long end = -1;
+    long rows = -1;
+    long bytesLoaded;
+    long rowsReported;
+    boolean done;
+
+    TableLoad(String table, List<String> columns, long start) {
+      this.table = table;
+      this.columns = columns;
+      this.start = start;
+    }
+  }
 
   private final DbCoordinates db;
   private final String schema;
   private final Path file;
-  private final LoadPlan backup;
   private final Listener listener;
   private final Workers workers;
-  private final List<Connection> open = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private Catalog shadow;
-  /** Set once every table is in: key and index builds then report as steps of the indexing phase. */
-  private volatile boolean indexing;
+  /** How long a table's load waits for the validator to check more of it before giving up. */
+  private final long stallMillis;
+  private final List<Connection> open = new CopyOnWriteArrayList<>();
+  private final Map<String, TableLoad> loads = new LinkedHashMap<>();
+  /** Tables whose rows began before the shadow schema was ready; their loads start when it is. */
+  private final List<TableLoad> waiting = new ArrayList<>();
+  private ParallelSteps steps;
+  private String schemaVersion;
+  private Rebuilds rebuilds;
+  /** The table the validator is in; its thread only. */
+  private TableLoad current;
+  /** Set once the file has passed: loads and builds then show their progress. */
+  private boolean reporting;
+  private int tablesLoading;
+  private boolean indexing;
+  /** Key, index and foreign key statements not yet run, for the indexing phase's total. */
+  private int statementsLeft;
+  private final Object foreignKeyLock = new Object();
 
-  public ShadowLoader(DbCoordinates db, UUID job, Path file, LoadPlan backup, Workers workers, Listener listener) {
+  public ShadowLoader(DbCoordinates db, UUID job, Path file, Workers workers, long stallMillis, Listener listener) {
     this.db = db;
     this.workers = workers;
     this.schema = schemaOf(job);
     this.file = file;
-    this.backup = backup;
+    this.stallMillis = stallMillis;
     this.listener = listener;
   }
 
@@ -90,35 +123,125 @@ public final class ShadowLoader {
     return schema;
   }
 
-  /** Loads everything into the shadow schema; afterwards it holds the backup at the current schema version. */
-  public void load() throws SQLException, IOException, InvalidBackupException {
-    try (Connection c = connect()) {
-      drop(c);
+  @Override
+  public synchronized void schemaKnown(String version) {
+    schemaVersion = version;
+    steps = new ParallelSteps(workers.connections(), new ParallelSteps.Connections() {
+      @Override
+      public Connection open() throws SQLException {
+        return connect();
+      }
+
+      @Override
+      public void abort() {
+        closeConnections();
+      }
+    });
+    steps.submit(this::prepare);
+  }
+
+  @Override
+  public synchronized void tableBegins(String table, List<String> columns, long start) {
+    current = new TableLoad(table, columns, start);
+    loads.put(table, current);
+    if (rebuilds == null) {
+      waiting.add(current);
+    } else {
+      steps.submit(load(current));
     }
-    Migrations.migrateAppSchema(db, schema, MigrationVersion.fromVersion(backup.schemaVersion()));
-    List<Rebuild> rebuild;
-    try (Connection c = connect()) {
-      shadow = new CatalogReader(c, schema).read();
-      rebuild = dropConstraintsAndIndexes(c);
+  }
+
+  @Override
+  public void checkedUpTo(long end) throws IOException, InvalidBackupException {
+    current.checked.advance(end);
+    Exception failure = steps.failure();
+    if (failure != null) {
+      refuse(failure);
     }
-    loadAndIndex(rebuild.stream().filter(r -> r.foreignKey() == null).toList());
-    addForeignKeys(rebuild.stream().filter(r -> r.foreignKey() != null).toList());
-    setSequences();
-    if (!backup.schemaVersion().equals(Migrations.currentVersion(db))) {
+  }
+
+  @Override
+  public void tableEnds(long end, long rows) {
+    synchronized (this) {
+      current.end = end;
+      current.rows = rows;
+    }
+    current.checked.end(end);
+  }
+
+  /**
+   * What a failed load means for the check: a row PostgreSQL refuses (a value its column cannot hold, a
+   * duplicate key) makes the file invalid; anything else is the database's failure.
+   */
+  private static void refuse(Exception failure) throws IOException, InvalidBackupException {
+    if (failure instanceof SQLException sql && sql.getSQLState() != null
+      && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+      throw new InvalidBackupException("the file is damaged: PostgreSQL refused its rows of " + sql.getMessage()
+        + "; nothing was changed");
+    }
+    throw new LoadFailedException(failure);
+  }
+
+  /**
+   * Waits for the rest of the work once the whole file has passed: tables still loading, keys, indexes and
+   * foreign keys still to build; then sets the sequences and migrates an older version forward. Afterwards the
+   * shadow schema holds the backup at the current schema version.
+   */
+  public void finish(LoadPlan plan) throws SQLException, IOException {
+    ParallelSteps running;
+    synchronized (this) {
+      if (steps == null) {
+        schemaKnown(plan.schemaVersion());
+      }
+      running = steps;
+      reporting = true;
+      long rowsLeft = 0;
+      for (TableLoad load : loads.values()) {
+        if (!load.done) {
+          tablesLoading++;
+          load.rowsReported = rowsLoaded(load);
+          rowsLeft += load.rows - load.rowsReported;
+        }
+      }
+      if (tablesLoading > 0) {
+        listener.phase(Phase.LOADING, tablesLoading, rowsLeft);
+      } else {
+        startIndexing();
+      }
+      if (rebuilds != null) {
+        releaseEmptyTables().forEach(running::submit);
+      }
+    }
+    running.finish();
+    if (!rebuilds.foreignKeysLeft().isEmpty()) {
+      throw new IllegalStateException("the foreign keys of " + rebuilds.foreignKeysLeft() + " were never added");
+    }
+    setSequences(plan);
+    if (!schemaVersion.equals(Migrations.currentVersion(db))) {
       listener.phase(Phase.MIGRATING, 1, 0);
       Migrations.migrateAppSchema(db, schema, MigrationVersion.LATEST);
     }
   }
 
-  /** Stops a running load from another thread: its connections are closed under it. */
-  public void abort() {
-    for (Connection c : open) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // already broken
-      }
+  /**
+   * Stops the load and waits until none of its work runs any more, so that the shadow schema can be dropped;
+   * {@code why} is the first failure reported, if none came before.
+   */
+  public void stop(Exception why) {
+    ParallelSteps running;
+    synchronized (this) {
+      running = steps;
+      loads.values().forEach(load -> load.checked.stop(why.getMessage()));
     }
+    if (running != null) {
+      running.abort(why);
+      running.awaitStopped();
+    }
+  }
+
+  /** Stops a running load from another thread (the server stopping): its connections are closed under it. */
+  public void abort() {
+    closeConnections();
   }
 
   /** Removes this restore's shadow schema, after a failure. */
@@ -143,125 +266,63 @@ public final class ShadowLoader {
   }
 
   /**
-   * Drops the migrations' keys and indexes so rows load into bare tables, returning the statements that
-   * rebuild them: keys and indexes first, foreign keys last, as pg_dump orders them. Check constraints stay,
-   * as pg_dump keeps them in CREATE TABLE: they cost little per row, and re-creating one from its printed
-   * form can change how PostgreSQL stores it.
+   * The first step: the shadow schema at the file's version, built by the migrations, with its keys and
+   * indexes dropped so rows load into bare tables. Releases the loads of the tables already begun.
    */
-  private List<Rebuild> dropConstraintsAndIndexes(Connection c) throws SQLException {
-    List<Catalog.Constraint> keys = shadow.constraints().stream().filter(k -> !"c".equals(k.kind())).toList();
-    List<Rebuild> rebuild = new ArrayList<>();
-    // One transaction: one commit to wait for instead of one per statement.
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      // Foreign keys come last in the list and must go first.
-      for (int i = keys.size() - 1; i >= 0; i--) {
-        Catalog.Constraint constraint = keys.get(i);
-        s.execute("ALTER TABLE " + Sql.qualified(schema, constraint.table())
-          + " DROP CONSTRAINT " + Sql.ident(constraint.name()));
+  private List<ParallelSteps.Step> prepare(Connection c) throws SQLException {
+    drop(c);
+    Migrations.migrateAppSchema(db, schema, MigrationVersion.fromVersion(schemaVersion));
+    Catalog shadow = new CatalogReader(c, schema).read();
+    Rebuilds dropped = Rebuilds.dropFrom(c, schema, shadow);
+    synchronized (this) {
+      rebuilds = dropped;
+      statementsLeft = dropped.statements();
+      List<ParallelSteps.Step> released = new ArrayList<>(waiting.stream().map(this::load).toList());
+      waiting.clear();
+      if (reporting) {
+        released.addAll(releaseEmptyTables());
       }
-      for (Catalog.Index index : shadow.indexes()) {
-        s.execute("DROP INDEX " + Sql.qualified(schema, index.name()));
-      }
+      return released;
     }
-    c.commit();
-    for (Catalog.Constraint constraint : keys) {
-      rebuild.add(new Rebuild(constraint.table(), "f".equals(constraint.kind()) ? constraint.name() : null,
-        "ALTER TABLE ONLY " + Sql.qualified(schema, constraint.table()) + " ADD CONSTRAINT "
-          + Sql.ident(constraint.name()) + " " + constraint.definition()));
-    }
-    int foreignKeysAt = (int) rebuild.stream().filter(r -> r.foreignKey() == null).count();
-    for (Catalog.Index index : shadow.indexes()) {
-      rebuild.add(foreignKeysAt++, new Rebuild(index.table(), null, index.definition()));
-    }
-    return rebuild;
   }
 
-  /**
-   * A statement that rebuilds a constraint or index after the rows are in, the table it builds on, and the
-   * constraint's name when it is a foreign key.
-   */
-  private record Rebuild(String table, String foreignKey, String sql) {
-  }
-
-  /**
-   * Loads every table, biggest first, on parallel connections; as soon as a table's rows are in, its keys
-   * and indexes are built, beside the tables still loading. A table the file holds no rows for is left empty.
-   * Progress shows the loading phase until the last table is in, then the indexing phase for what is left.
-   */
-  private void loadAndIndex(List<Rebuild> keysAndIndexes) throws SQLException, IOException {
-    Map<String, LoadPlan.TableRows> ranges = backup.tables();
-    listener.phase(Phase.LOADING, ranges.size(), backup.totalRows());
-    Map<String, List<Rebuild>> byTable = new HashMap<>();
-    for (Rebuild rebuild : keysAndIndexes) {
-      byTable.computeIfAbsent(rebuild.table(), t -> new ArrayList<>()).add(rebuild);
-    }
-    AtomicInteger tablesLeft = new AtomicInteger(shadow.tables().size());
-    AtomicInteger buildsLeft = new AtomicInteger(keysAndIndexes.size());
-    List<ParallelSteps.Step> loads = shadow.tables().stream()
-      .sorted(Comparator.comparingLong((Catalog.Table t) -> ranges.containsKey(t.name()) ? ranges.get(t.name()).bytes() : 0)
-        .reversed())
-      .<ParallelSteps.Step>map(table -> c -> {
-        if (ranges.containsKey(table.name())) {
-          copyTable(c, table, ranges.get(table.name()));
-        }
-        if (tablesLeft.decrementAndGet() == 0) {
-          indexing = true;
-          listener.phase(Phase.INDEXING, buildsLeft.get(), 0);
-        }
-        return byTable.getOrDefault(table.name(), List.of()).stream()
-          .<ParallelSteps.Step>map(rebuild -> connection -> {
-            build(connection, rebuild, indexing);
-            buildsLeft.decrementAndGet();
-            return List.of();
-          })
-          .toList();
-      })
+  /** Once the file has been checked whole: the tables it holds no rows for stay empty, and get their keys. */
+  private List<ParallelSteps.Step> releaseEmptyTables() {
+    return rebuilds.tables().stream().filter(table -> !loads.containsKey(table))
+      .<ParallelSteps.Step>map(table -> c -> keysAndIndexes(table))
       .toList();
-    ParallelSteps.run(workers.connections(), connections(), loads);
   }
 
-  /**
-   * Foreign keys last, as pg_dump orders them, but checked side by side: each is added NOT VALID (no scan,
-   * all in one transaction), then validated, which locks its tables only against changes, so tables are
-   * checked in parallel. The result is the same valid constraint a plain ADD makes.
-   */
-  private void addForeignKeys(List<Rebuild> foreignKeys) throws SQLException, IOException {
-    listener.phase(Phase.INDEXING, foreignKeys.size(), 0);
-    Map<String, List<Rebuild>> toValidate = new LinkedHashMap<>();
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      for (Rebuild foreignKey : foreignKeys) {
-        if (foreignKey.sql().endsWith(" NOT VALID")) {
-          s.execute(foreignKey.sql());
-        } else {
-          s.execute(foreignKey.sql() + " NOT VALID");
-          toValidate.computeIfAbsent(foreignKey.table(), t -> new ArrayList<>()).add(foreignKey);
+  /** A table's load: its rows from the file into COPY as the validator checks them, then its keys and indexes. */
+  private ParallelSteps.Step load(TableLoad load) {
+    return c -> {
+      try {
+        copy(c, load);
+      } catch (SQLException e) {
+        throw new SQLException("table " + load.table + ": " + e.getMessage(), e.getSQLState(), e);
+      }
+      synchronized (this) {
+        load.done = true;
+        if (reporting) {
+          listener.rowsDone(load.table, load.rows - load.rowsReported);
+          listener.tableFinished(load.table);
+          if (--tablesLoading == 0) {
+            startIndexing();
+          }
         }
       }
-      c.commit();
-    }
-    List<ParallelSteps.Step> validations = toValidate.entrySet().stream()
-      .sorted(Comparator.comparingLong((Map.Entry<String, List<Rebuild>> e) -> backup.rowsOf(e.getKey())).reversed())
-      .<ParallelSteps.Step>map(table -> c -> {
-        for (Rebuild foreignKey : table.getValue()) {
-          build(c, new Rebuild(foreignKey.table(), foreignKey.foreignKey(), "ALTER TABLE ONLY "
-            + Sql.qualified(schema, foreignKey.table()) + " VALIDATE CONSTRAINT " + Sql.ident(foreignKey.foreignKey())), true);
-        }
-        return List.of();
-      })
-      .toList();
-    ParallelSteps.run(workers.connections(), connections(), validations);
+      return keysAndIndexes(load.table);
+    };
   }
 
   /**
-   * One table's rows, straight from the file into COPY, in its own transaction with FREEZE; columns the file
-   * does not fill take their defaults.
+   * One table's rows, from the stored file into COPY, in its own transaction with FREEZE; it reads only up to
+   * where the validator has checked and waits for more until the table's rows end. Columns the file does not
+   * fill take their defaults.
    */
-  private void copyTable(Connection c, Catalog.Table table, LoadPlan.TableRows range) throws SQLException, IOException {
-    listener.tableStarted(table.name(), range.rows());
-    String name = Sql.qualified(schema, table.name());
-    String columns = String.join(", ", range.columns().stream().map(Sql::ident).toList());
+  private void copy(Connection c, TableLoad load) throws SQLException, IOException {
+    String name = Sql.qualified(schema, load.table);
+    String columns = String.join(", ", load.columns.stream().map(Sql::ident).toList());
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
       // Emptied in this transaction, so COPY may write the rows already frozen.
@@ -269,25 +330,27 @@ public final class ShadowLoader {
     }
     CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + name + " (" + columns + ") FROM STDIN WITH (FREEZE)");
     ByteBuffer buffer = ByteBuffer.allocate(COPY_CHUNK_BYTES);
-    long total = range.end() - range.start();
-    long done = 0;
-    long rowsReported = 0;
+    long at = load.start;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      while (done < total) {
-        buffer.clear().limit((int) Math.min(COPY_CHUNK_BYTES, total - done));
-        int n = channel.read(buffer, range.start() + done);
-        if (n < 0) {
-          throw new IOException("the stored upload ended early; was it changed on disk?");
+      while (true) {
+        long checked = load.checked.await(at, stallMillis, "the check of the file stalled in table " + load.table);
+        if (checked == at) {
+          break;
         }
-        copy.writeToCopy(buffer.array(), 0, n);
-        done += n;
-        long rowsNow = range.rows() * done / Math.max(1, total);
-        listener.rowsDone(table.name(), rowsNow - rowsReported);
-        rowsReported = rowsNow;
+        while (at < checked) {
+          buffer.clear().limit((int) Math.min(COPY_CHUNK_BYTES, checked - at));
+          int n = channel.read(buffer, at);
+          if (n < 0) {
+            throw new IOException("the stored upload ended early; was it changed on disk?");
+          }
+          copy.writeToCopy(buffer.array(), 0, n);
+          at += n;
+          copied(load, at - load.start);
+        }
       }
       long loaded = copy.endCopy();
-      if (loaded != range.rows()) {
-        throw new SQLException("table " + table.name() + " loaded " + loaded + " rows where the backup holds " + range.rows());
+      if (loaded != load.rows) {
+        throw new SQLException("loaded " + loaded + " rows where the file holds " + load.rows);
       }
     } finally {
       if (copy.isActive()) {
@@ -296,41 +359,78 @@ public final class ShadowLoader {
     }
     c.commit();
     c.setAutoCommit(true);
-    listener.rowsDone(table.name(), range.rows() - rowsReported);
-    listener.tableFinished(table.name());
   }
 
-  /** Runs one rebuild statement; {@code report} shows it as a step of the indexing phase. */
-  private void build(Connection c, Rebuild statement, boolean report) throws SQLException {
-    if (report) {
-      listener.tableStarted(statement.table(), 0);
-    }
-    try (Statement s = c.createStatement()) {
-      s.execute(statement.sql());
-    }
-    if (report) {
-      listener.tableFinished(statement.table());
+  private synchronized void copied(TableLoad load, long bytes) {
+    load.bytesLoaded = bytes;
+    if (reporting) {
+      long rowsNow = rowsLoaded(load);
+      listener.rowsDone(load.table, rowsNow - load.rowsReported);
+      load.rowsReported = rowsNow;
     }
   }
 
-  /** Connections for the parallel steps, each closed under its step when the load is aborted. */
-  private ParallelSteps.Connections connections() {
-    return new ParallelSteps.Connections() {
-      @Override
-      public Connection open() throws SQLException {
-        return connect();
+  /** The rows of a table loaded so far, estimated from its bytes; known only once its rows have ended. */
+  private static long rowsLoaded(TableLoad load) {
+    return load.rows * load.bytesLoaded / Math.max(1, load.end - load.start);
+  }
+
+  /** The steps that build a table's keys and indexes, or, when it has none, the foreign keys it makes ready. */
+  private List<ParallelSteps.Step> keysAndIndexes(String table) {
+    List<Rebuilds.Statement> statements = rebuilds.loaded(table);
+    if (statements.isEmpty()) {
+      return foreignKeySteps(rebuilds.built(table, null));
+    }
+    return statements.stream().<ParallelSteps.Step>map(statement -> c -> {
+      run(c, statement.table(), List.of(statement.sql()));
+      return foreignKeySteps(rebuilds.built(table, statement));
+    }).toList();
+  }
+
+  private List<ParallelSteps.Step> foreignKeySteps(List<Rebuilds.ForeignKeys> ready) {
+    return ready.stream().<ParallelSteps.Step>map(group -> c -> {
+      // Adding takes a brief lock on both tables; one addition at a time, so two can never deadlock.
+      synchronized (foreignKeyLock) {
+        run(c, group.table(), group.add());
       }
-
-      @Override
-      public void abort() {
-        ShadowLoader.this.abort();
+      for (String validate : group.validate()) {
+        run(c, group.table(), List.of(validate));
       }
-    };
+      return List.of();
+    }).toList();
   }
 
-  private void setSequences() throws SQLException {
+  /** Runs rebuild statements on {@code table}, shown as steps of the indexing phase once that has begun. */
+  private void run(Connection c, String table, List<String> statements) throws SQLException {
+    for (String sql : statements) {
+      boolean shown = statementStarts();
+      if (shown) {
+        listener.tableStarted(table, 0);
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute(sql);
+      }
+      if (shown) {
+        listener.tableFinished(table);
+      }
+    }
+  }
+
+  /** Counts a statement as run; true when it shows as a step of the indexing phase. */
+  private synchronized boolean statementStarts() {
+    statementsLeft--;
+    return indexing;
+  }
+
+  /** Every table is in: what is left are key, index and foreign key builds. */
+  private void startIndexing() {
+    indexing = true;
+    listener.phase(Phase.INDEXING, statementsLeft, 0);
+  }
+
+  private void setSequences(LoadPlan plan) throws SQLException {
     try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
-      for (Map.Entry<String, LoadPlan.SequenceValue> entry : backup.sequences().entrySet()) {
+      for (Map.Entry<String, LoadPlan.SequenceValue> entry : plan.sequences().entrySet()) {
         ps.setString(1, Sql.qualified(schema, entry.getKey()));
         ps.setLong(2, entry.getValue().value());
         ps.setBoolean(3, entry.getValue().isCalled());
@@ -344,5 +444,15 @@ public final class ShadowLoader {
     Connection c = Connections.openLoader(db, workers.sortMemoryMb());
     open.add(c);
     return c;
+  }
+
+  private void closeConnections() {
+    for (Connection c : open) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // already broken
+      }
+    }
   }
 }

@@ -8,39 +8,30 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.UUID;
 
 /**
- * {@code POST /api/data/restore_server}: the restore job begins with the upload (so a running job is
- * refused with 409 before a byte is sent), the multipart body is parsed as it streams and the file part
- * written to the file the job gave, with back-pressure from the disk to the client. The job checks the file
- * as it arrives, told how far it is stored; the answer is 202 once the whole file has passed, or the
- * refusal, sent as soon as it is known. Too large (413), a full disk (507), a malformed body or a client
- * that leaves all cancel the job, which deletes the file before the answer goes out.
+ * {@code POST /api/data/restore_server}, the web side of one pipeline. The restore job begins with the upload
+ * (so a running job is refused with 409 before a byte is sent) and owns the file it gives; here the multipart
+ * body is parsed as it streams and the file part written into that file ({@link UploadFile}). Every step of
+ * the upload goes to the job on {@link Addresses#RESTORE_UPLOAD}: stored bytes (the job checks and loads them
+ * as they come), then complete or cancelled. The job's one verdict is the answer: 202 once the whole file has
+ * passed, or the refusal as soon as it is known. Too large (413), a full disk (507), a malformed body or a
+ * client that leaves all cancel the job; its verdict comes once it has ended and deleted the file, so nothing
+ * is left when the client hears.
  *
- * <p>Every restore proves knowledge of this server's database password, a second factor against a stolen
- * administrator token: {@code database_pass} (which must open the backup's seal) when it is this server's,
- * else {@code server_database_pass}. Password fields sent before the file are checked before the file is
- * read; otherwise at the end of the body.
+ * <p>Every restore proves knowledge of this server's database password ({@link RestorePasswords}).
  */
 final class RestoreUpload {
 
   static final String FILE_FIELD = "backup_file";
-  static final String SERVER_PASSWORD_FIELD = "server_database_pass";
-  private static final int MAX_PASSWORD_CHARS = 1024;
   /** The job hears how much is stored every this many bytes: often enough to keep it busy, rarely enough to cost nothing. */
   private static final long NOTICE_BYTES = 1024 * 1024;
-  private static final int WRITE_QUEUE_BYTES = 8 * 1024 * 1024;
-  /** Large writes, yet under half a heap region: a bigger buffer would be a humongous object for G1. */
-  private static final int WRITE_BYTES = 256 * 1024;
   private static final long CHECK_TIMEOUT_MILLIS = 60 * 60 * 1000L;
   private static final long START_TIMEOUT_MILLIS = 60_000;
 
@@ -71,14 +62,7 @@ final class RestoreUpload {
       throw tooLarge();
     }
     databasePasswords.requireAllowed(ctx);
-    String notify = "restore.upload." + UUID.randomUUID();
-    JsonObject begin = new JsonObject()
-      .put(STARTED_BY, Authenticator.principal(ctx).username())
-      .put(BYTES, length)
-      .put(NOTIFY_ADDRESS, notify);
-    vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, begin, new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))
-      .onFailure(e -> ctx.fail(DataHandlers.jobError(e)))
-      .onSuccess(reply -> new Receipt(ctx, boundary, reply.body().getString(JOB_ID), reply.body().getString(FILE), notify).start());
+    new Receipt(ctx, boundary).begin(length);
   }
 
   private ApiException tooLarge() {
@@ -86,77 +70,80 @@ final class RestoreUpload {
       + " bytes, set by max_upload_bytes)");
   }
 
-  /** One request's upload; runs on the request's event loop only. */
+  /**
+   * One request's upload; runs on the request's event loop only. It goes through its stages in order: the job
+   * starts, the body is received into the job's file, the upload is handed over complete or cancelled, and
+   * the job's verdict is the answer.
+   */
   private final class Receipt implements MultipartParser.Parts {
 
     private enum Part { FILE, PASSWORD, SERVER_PASSWORD, IGNORED }
 
-    /** A write to the file, and where the upload ends once it is done. */
-    private static final class Write {
-
-      private final long end;
-      private boolean done;
-
-      Write(long end) {
-        this.end = end;
-      }
-    }
+    private enum Stage { STARTING, RECEIVING, COMPLETE, CANCELLED, ANSWERED }
 
     private final RoutingContext ctx;
     private final HttpServerRequest request;
     private final MultipartParser parser;
-    private final String jobId;
-    private final String path;
-    private final String notifyAddress;
-    private MessageConsumer<JsonObject> refusals;
-    private AsyncFile file;
+    private final RestorePasswords passwords;
+    private final String verdictAddress = "restore.verdict." + UUID.randomUUID();
+    private final MessageConsumer<JsonObject> verdicts;
+    private Stage stage = Stage.STARTING;
+    private String jobId;
+    private UploadFile upload;
     private Part part;
     private boolean fileSeen;
-    private Buffer passwordBytes;
-    private String password;
-    private Buffer serverPasswordBytes;
-    private String serverPassword;
-    /** Set once this server's database password has been proved. */
-    private boolean serverPasswordProved;
-    private long received;
-    private final ArrayDeque<Write> inFlight = new ArrayDeque<>();
-    private Buffer batch = Buffer.buffer(WRITE_BYTES + 64 * 1024);
-    private long stored;
-    private long announced;
     private boolean requestEnded;
-    private boolean finished;
+    private long announced;
+    /** Why this side gave the upload up; the answer once the job has ended. */
+    private ApiException cancelledFor;
 
-    Receipt(RoutingContext ctx, String boundary, String jobId, String path, String notifyAddress) {
+    Receipt(RoutingContext ctx, String boundary) {
       this.ctx = ctx;
       this.request = ctx.request();
       this.parser = new MultipartParser(boundary, this);
-      this.jobId = jobId;
-      this.path = path;
-      this.notifyAddress = notifyAddress;
+      this.passwords = new RestorePasswords(ctx, databasePasswords);
+      // Listening before the job starts: its verdict can never come to nobody.
+      this.verdicts = vertx.eventBus().localConsumer(verdictAddress, message -> verdict(message.body()));
     }
 
-    void start() {
-      refusals = vertx.eventBus().consumer(notifyAddress, message -> refused(
-        JobFailure.fromWireCode(message.body().getInteger(CODE)), message.body().getString(ERROR)));
-      ctx.response().closeHandler(v -> fail(clientGone()));
-      if (ctx.response().closed()) {
-        // Gone while the job was starting: the close handler came too late to hear it.
-        fail(clientGone());
+    /** Starts the job; the upload begins once it has (a running job is refused with 409 before a byte is read). */
+    void begin(Long length) {
+      JsonObject start = new JsonObject()
+        .put(STARTED_BY, Authenticator.principal(ctx).username())
+        .put(BYTES, length)
+        .put(VERDICT_ADDRESS, verdictAddress);
+      ctx.response().closeHandler(v -> cancel(clientGone()));
+      vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, start, new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))
+        .onFailure(e -> {
+          stage = Stage.ANSWERED;
+          verdicts.unregister();
+          ctx.fail(DataHandlers.jobError(e));
+        })
+        .onSuccess(reply -> started(reply.body().getString(JOB_ID), reply.body().getString(FILE)));
+    }
+
+    private void started(String id, String path) {
+      jobId = id;
+      if (stage == Stage.CANCELLED) {
+        // Given up while the job was starting: it ends at once.
+        endJob();
         return;
       }
+      if (ctx.response().closed()) {
+        cancel(clientGone());
+        return;
+      }
+      stage = Stage.RECEIVING;
       vertx.fileSystem().open(path, new OpenOptions().setWrite(true).setCreate(false))
         .onFailure(this::diskFailed)
         .onSuccess(opened -> {
-          file = opened;
-          if (finished) {
-            file.close();
+          upload = new UploadFile(opened, request, this::stored, this::diskFailed);
+          if (stage != Stage.RECEIVING) {
+            upload.close();
             return;
           }
-          // The default queue of 128 KiB pauses a fast client every few chunks; this keeps the disk busy.
-          file.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
-          file.exceptionHandler(this::diskFailed);
-          request.handler(this::received);
-          request.exceptionHandler(e -> fail(ApiException.badRequest("the upload broke off: " + e.getMessage())));
+          request.handler(chunk -> guard(() -> parser.feed(chunk)));
+          request.exceptionHandler(e -> cancel(ApiException.badRequest("the upload broke off: " + e.getMessage())));
           request.endHandler(v -> {
             requestEnded = true;
             guard(parser::end);
@@ -170,19 +157,15 @@ final class RestoreUpload {
       return new ApiException(499, "client_gone", "the client left before the upload was complete");
     }
 
-    private void received(Buffer chunk) {
-      guard(() -> parser.feed(chunk));
-    }
-
-    /** Runs a step of the parse; a refusal it raises ends the upload. */
+    /** Runs a step of the parse; a refusal it raises gives the upload up. */
     private void guard(Runnable step) {
-      if (finished) {
+      if (stage != Stage.RECEIVING) {
         return;
       }
       try {
         step.run();
       } catch (ApiException e) {
-        fail(e);
+        cancel(e);
       }
     }
 
@@ -194,21 +177,15 @@ final class RestoreUpload {
         }
         fileSeen = true;
         part = Part.FILE;
-        if (password != null && !password.isEmpty()) {
+        if (passwords.hasPassword()) {
           // The password fields came first, as the Settings page sends them: none follows the file.
-          proveServerPassword();
+          passwords.proveServerPassword();
         }
       } else if (DATABASE_PASS.equals(name)) {
-        if (passwordBytes != null) {
-          throw ApiException.badRequest("send the field 'database_pass' once");
-        }
-        passwordBytes = Buffer.buffer();
+        passwords.beginPassword();
         part = Part.PASSWORD;
-      } else if (SERVER_PASSWORD_FIELD.equals(name)) {
-        if (serverPasswordBytes != null) {
-          throw ApiException.badRequest("send the field '" + SERVER_PASSWORD_FIELD + "' once");
-        }
-        serverPasswordBytes = Buffer.buffer();
+      } else if (RestorePasswords.SERVER_PASSWORD_FIELD.equals(name)) {
+        passwords.beginServerPassword();
         part = Part.SERVER_PASSWORD;
       } else {
         part = Part.IGNORED;
@@ -218,191 +195,135 @@ final class RestoreUpload {
     @Override
     public void data(Buffer bytes) {
       switch (part) {
-        case FILE -> write(bytes);
-        case PASSWORD -> append(passwordBytes, bytes, DATABASE_PASS);
-        case SERVER_PASSWORD -> append(serverPasswordBytes, bytes, SERVER_PASSWORD_FIELD);
+        case FILE -> {
+          if (upload.received() + bytes.length() > maxBytes) {
+            throw tooLarge();
+          }
+          upload.write(bytes);
+        }
+        case PASSWORD -> passwords.appendPassword(bytes);
+        case SERVER_PASSWORD -> passwords.appendServerPassword(bytes);
         case IGNORED -> { }
       }
     }
 
     @Override
     public void end() {
-      if (part == Part.FILE) {
-        flush();
-      }
-      if (part == Part.SERVER_PASSWORD) {
-        serverPassword = text(serverPasswordBytes, SERVER_PASSWORD_FIELD);
-      }
-      if (part == Part.PASSWORD) {
-        password = text(passwordBytes, DATABASE_PASS);
-        if (!password.isEmpty()) {
-          // Known before the file is complete: the slow key derivation can start beside the check.
-          vertx.eventBus().send(Addresses.RESTORE_STORED, new JsonObject().put(JOB_ID, jobId).put(BYTES, stored)
-            .put(DATABASE_PASS, password));
+      switch (part) {
+        case FILE -> upload.flush();
+        case SERVER_PASSWORD -> passwords.endServerPassword();
+        case PASSWORD -> {
+          passwords.endPassword();
+          if (passwords.hasPassword()) {
+            // Known before the file is complete: the slow key derivation can start beside the check.
+            tell(UPLOAD_STORING, announced, passwords.password());
+          }
         }
+        case IGNORED -> { }
       }
       part = null;
     }
 
-    private void append(Buffer field, Buffer bytes, String name) {
-      if (field.length() + bytes.length() > MAX_PASSWORD_CHARS * 4) {
-        throw tooLongPassword(name);
-      }
-      field.appendBuffer(bytes);
-    }
-
-    private String text(Buffer field, String name) {
-      String text = field.toString(StandardCharsets.UTF_8);
-      if (text.length() > MAX_PASSWORD_CHARS) {
-        throw tooLongPassword(name);
-      }
-      return text;
-    }
-
-    private ApiException tooLongPassword(String name) {
-      return ApiException.badRequest("the field '" + name + "' is longer than " + MAX_PASSWORD_CHARS + " characters");
-    }
-
-    /**
-     * Refuses the restore unless the request proves this server's database password: {@code database_pass} when
-     * it is this server's (it must also open the seal, which the job checks), else {@code server_database_pass}.
-     * A failed proof counts against the caller like a wrong password for a backup.
-     */
-    private void proveServerPassword() {
-      if (serverPasswordProved || databasePasswords.isThisServers(password)) {
-        serverPasswordProved = true;
-        return;
-      }
-      if (serverPassword == null || serverPassword.isEmpty()) {
-        databasePasswords.record(ctx);
-        throw new ApiException(JobFailure.SERVER_PASSWORD_REQUIRED.httpStatus(), JobFailure.SERVER_PASSWORD_REQUIRED.code(),
-          "the password entered is not this server's database password; if the backup comes from another server, also "
-            + "enter this server's database password (field '" + SERVER_PASSWORD_FIELD + "'), otherwise check the password");
-      }
-      if (!databasePasswords.matches(ctx, serverPassword)) {
-        throw new ApiException(JobFailure.WRONG_DATABASE_PASSWORD.httpStatus(), JobFailure.WRONG_DATABASE_PASSWORD.code(),
-          "the field '" + SERVER_PASSWORD_FIELD + "' is not this server's database password");
-      }
-      serverPasswordProved = true;
-    }
-
-    /** Collects the file's bytes into larger writes: one per network chunk would cost a disk task each. */
-    private void write(Buffer bytes) {
-      received += bytes.length();
-      if (received > maxBytes) {
-        throw tooLarge();
-      }
-      batch.appendBuffer(bytes);
-      if (batch.length() >= WRITE_BYTES) {
-        flush();
-      }
-    }
-
-    private void flush() {
-      if (batch.length() == 0) {
-        return;
-      }
-      Write write = new Write(received);
-      inFlight.add(write);
-      file.write(batch).onSuccess(v -> written(write)).onFailure(this::diskFailed);
-      batch = Buffer.buffer(WRITE_BYTES + 64 * 1024);
-      if (file.writeQueueFull()) {
-        request.pause();
-        file.drainHandler(v -> request.resume());
-      }
-    }
-
-    /**
-     * Writes may complete out of order (the file channel is asynchronous): the stored length advances only
-     * over writes whose predecessors are all done, so the job never reads a hole.
-     */
-    private void written(Write write) {
-      write.done = true;
-      while (!inFlight.isEmpty() && inFlight.peek().done) {
-        stored = inFlight.poll().end;
-      }
-      if (stored - announced >= NOTICE_BYTES) {
-        announced = stored;
-        vertx.eventBus().send(Addresses.RESTORE_STORED, new JsonObject().put(JOB_ID, jobId).put(BYTES, stored));
+    /** More of the file is on disk: the job hears of it every {@value #NOTICE_BYTES} bytes, and at the end. */
+    private void stored(long bytes) {
+      if (stage == Stage.RECEIVING && bytes - announced >= NOTICE_BYTES) {
+        announced = bytes;
+        tell(UPLOAD_STORING, bytes, null);
       }
       complete();
     }
 
-    /** Once the request has ended and every byte is on disk: hands the upload over and waits for the verdict. */
+    /** Once the request has ended and every byte is on disk: hands the upload over whole, and waits for the verdict. */
     private void complete() {
-      if (finished || !requestEnded || stored < received) {
+      if (stage != Stage.RECEIVING || !requestEnded || !upload.allStored()) {
         return;
       }
       if (!fileSeen) {
-        fail(ApiException.badRequest("send exactly one file, in the field '" + FILE_FIELD + "'"));
+        cancel(ApiException.badRequest("send exactly one file, in the field '" + FILE_FIELD + "'"));
         return;
       }
-      if (password == null || password.isEmpty()) {
-        fail(ApiException.badRequest(
+      if (!passwords.hasPassword()) {
+        cancel(ApiException.badRequest(
           "the field 'database_pass' is missing: enter the database password used when the backup was made"));
         return;
       }
       try {
-        proveServerPassword();
+        passwords.proveServerPassword();
       } catch (ApiException refused) {
-        fail(refused);
+        cancel(refused);
         return;
       }
-      finished = true;
-      JsonObject uploaded = new JsonObject().put(JOB_ID, jobId).put(BYTES, stored).put(DATABASE_PASS, password);
-      file.close()
-        .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.RESTORE_UPLOADED, uploaded,
-          new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MILLIS)))
-        .onComplete(verdict -> {
-          refusals.unregister();
-          if (verdict.succeeded()) {
-            Responses.json(ctx, 202, new JsonObject().put(JOB_ID, jobId).put(FORMAT, verdict.result().body().getString(FORMAT)));
-          } else {
-            ctx.fail(DataHandlers.jobError(verdict.cause()));
-          }
-        });
+      stage = Stage.COMPLETE;
+      upload.close();
+      tell(UPLOAD_COMPLETE, upload.received(), passwords.password());
+      awaitVerdict(CHECK_TIMEOUT_MILLIS);
     }
 
-    /**
-     * The job refused the file while it still arrived: answer now (the rest of the body is read and dropped)
-     * and tell the job the upload is over.
-     */
-    private void refused(JobFailure failure, String message) {
-      if (finished) {
+    /** Gives the upload up: the job ends (which deletes the file), and its verdict brings the answer. */
+    private void cancel(ApiException why) {
+      if (stage == Stage.COMPLETE || stage == Stage.CANCELLED || stage == Stage.ANSWERED) {
         return;
       }
-      finished = true;
-      refusals.unregister();
-      closeFile();
-      vertx.eventBus().send(Addresses.RESTORE_CANCEL, new JsonObject().put(JOB_ID, jobId).put(REASON, message));
-      ctx.fail(new ApiException(failure.httpStatus(), failure.code(), message));
+      stage = Stage.CANCELLED;
+      cancelledFor = why;
+      if (upload != null) {
+        upload.close();
+      }
+      if (jobId != null) {
+        endJob();
+      }
+      // else the job's start is still being answered: started() ends it
+    }
+
+    private void endJob() {
+      vertx.eventBus().send(Addresses.RESTORE_UPLOAD,
+        new JsonObject().put(JOB_ID, jobId).put(UPLOAD_STATE, UPLOAD_CANCELLED).put(REASON, cancelledFor.getMessage()));
+      awaitVerdict(START_TIMEOUT_MILLIS);
+    }
+
+    private void tell(String state, long bytes, String password) {
+      vertx.eventBus().send(Addresses.RESTORE_UPLOAD, new JsonObject().put(JOB_ID, jobId).put(UPLOAD_STATE, state)
+        .put(BYTES, bytes).put(DATABASE_PASS, password));
+    }
+
+    /** The job's verdict: 202 for a file that passed whole, else the refusal, or this side's own reason to stop. */
+    private void verdict(JsonObject verdict) {
+      if (stage == Stage.ANSWERED) {
+        return;
+      }
+      Stage was = stage;
+      stage = Stage.ANSWERED;
+      verdicts.unregister();
+      if (upload != null) {
+        upload.close();
+      }
+      if (verdict.getString(JOB_ID) != null) {
+        Responses.json(ctx, 202, new JsonObject().put(JOB_ID, verdict.getString(JOB_ID)).put(FORMAT, verdict.getString(FORMAT)));
+      } else if (was == Stage.CANCELLED) {
+        ctx.fail(cancelledFor);
+      } else {
+        JobFailure failure = JobFailure.fromWireCode(verdict.getInteger(CODE));
+        // Refused while the body still arrives: the answer goes now, and the rest of the body is dropped.
+        ctx.fail(new ApiException(failure.httpStatus(), failure.code(), verdict.getString(ERROR)));
+      }
+    }
+
+    /** A job always sends its verdict; should none come, the request still gets an answer. */
+    private void awaitVerdict(long timeoutMillis) {
+      vertx.setTimer(timeoutMillis, t -> {
+        if (stage != Stage.ANSWERED) {
+          verdict(new JsonObject().put(CODE, JobFailure.INTERNAL.wireCode())
+            .put(ERROR, "the restore job did not answer; see the server's log"));
+        }
+      });
     }
 
     private void diskFailed(Throwable e) {
       String text = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
-      fail(text.contains("No space left")
+      cancel(text.contains("No space left")
         ? new ApiException(507, "insufficient_storage",
           "the server's data folder has no space left for this upload; free some space and try again")
         : new ApiException(500, "internal_error", "the upload could not be stored: " + e.getMessage()));
-    }
-
-    /** Ends the job (which deletes the file), then answers, so nothing is left when the client hears. */
-    private void fail(ApiException error) {
-      if (finished) {
-        return;
-      }
-      finished = true;
-      refusals.unregister();
-      closeFile();
-      JsonObject cancel = new JsonObject().put(JOB_ID, jobId).put(REASON, error.getMessage());
-      vertx.eventBus().request(Addresses.RESTORE_CANCEL, cancel, new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))
-        .onComplete(v -> ctx.fail(error));
-    }
-
-    private void closeFile() {
-      if (file != null) {
-        file.close();
-      }
     }
   }
 }

@@ -199,7 +199,7 @@ class BackupRestoreE2ETest {
       for (Browser admin : List.of(a, b)) {
         JsonObject seen = record(admin);
         assertThat(restore(seen.getJsonArray("phases")).stream().map(p -> p.getString("phase")).distinct())
-          .as("the restore's phases as shown").contains("Validating the file", "Loading rows", "Building indexes");
+          .as("the restore's phases as shown").contains("Receiving, checking and loading the file", "Building indexes");
         assertThat(advanced(restore(seen.getJsonArray("bars"))))
           .as("within a phase of the restore the overall bar moved forward: " + seen.getJsonArray("bars")).isTrue();
       }
@@ -236,7 +236,7 @@ class BackupRestoreE2ETest {
         .startsWith("PinePods backup (not sealed): checked by structure. The restore has started.");
       JsonObject seen = record(a);
       for (JsonObject bar : restore(seen.getJsonArray("bars"))) {
-        if (bar.getString("phase").equals("Validating the file")) {
+        if (bar.getString("phase").equals("Receiving, checking and loading the file")) {
           assertThat(bar.getDouble("max")).as("the check's bar counts the file's bytes").isGreaterThan(Files.size(file) / 2.0);
         }
       }
@@ -276,7 +276,8 @@ class BackupRestoreE2ETest {
 
   /** Saves the administrators' progress views once the rows are loading (or, on a fast machine, indexed). */
   private static void screenshotWhileLoading(Browser a, Browser b) throws Exception {
-    a.waitUntil(Duration.ofSeconds(60), driver -> List.of("Loading rows", "Building indexes").contains(a.text("job-phase"))
+    a.waitUntil(Duration.ofSeconds(60), driver -> List.of("Receiving, checking and loading the file", "Loading the last rows",
+        "Building indexes").contains(a.text("job-phase"))
       && a.find("job-table-meter").isDisplayed() && !a.text("job-rate").startsWith("Measuring"));
     a.screenshot(SCREENSHOTS.resolve("restore-progress.png"));
     b.screenshot(SCREENSHOTS.resolve("restore-progress-phone.png"));

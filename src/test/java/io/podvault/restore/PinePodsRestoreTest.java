@@ -254,7 +254,7 @@ class PinePodsRestoreTest {
       "COPY public.\"Users\" (userid) FROM PROGRAM 'touch /tmp/podvault-pwned';", "\\! touch /tmp/podvault-pwned",
       "SELECT pg_sleep(3600);", "ALTER ROLE postgres PASSWORD 'owned';");
     java.util.Random random = new java.util.Random(20_261_128L);
-    BackupReader reader = new BackupReader(server.db, BackupValidator.Progress.NONE);
+    BackupReader reader = new BackupReader(server.db, BackupValidator.Progress.NONE, CheckedRows.NONE);
     List<byte[]> accepted = new ArrayList<>();
     int refused = 0;
     for (int i = 0; i < MUTANTS; i++) {
@@ -292,7 +292,7 @@ class PinePodsRestoreTest {
     List<String> lines = new ArrayList<>(Files.readAllLines(file(plain, "clean", 15), StandardCharsets.UTF_8));
     int at = lines.indexOf("SET row_security = off;") + 1;
     lines.add(at, "COMMENT ON COLUMN public.\"Users\".language IS '" + "''".repeat(100_000) + "';");
-    BackupReader reader = new BackupReader(server.db, BackupValidator.Progress.NONE);
+    BackupReader reader = new BackupReader(server.db, BackupValidator.Progress.NONE, CheckedRows.NONE);
     Path quoted = Files.write(files.resolve("quoted.sql"), lines, StandardCharsets.UTF_8);
     try (var in = Files.newInputStream(quoted)) {
       assertThat(reader.validate(in, java.util.concurrent.CompletableFuture.completedFuture(DB_PASSWORD)).tables())

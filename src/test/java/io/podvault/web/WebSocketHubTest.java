@@ -223,7 +223,7 @@ class WebSocketHubTest {
       assertThat(userFrames.get(0).body()).isEqualTo(new JsonObject().put("type", "signout").put("reason", "restore").put("job_id", jobId));
       assertThat(adminFrames.stream().map(Frame::body).filter(e -> jobId.equals(e.getString("job_id")))
         .map(e -> e.getString("phase")).distinct().toList())
-        .contains("validating", "loading", "indexing", "swapping");
+        .contains("validating", "indexing", "swapping");
     });
     assertThat(test.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     admin = result(server.adminToken());
