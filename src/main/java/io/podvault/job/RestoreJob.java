@@ -23,6 +23,7 @@ import io.podvault.restore.StoppedException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -174,18 +175,30 @@ final class RestoreJob {
    * restored, or why the check stopped.
    */
   private LoadPlan check() throws JobException {
-    try {
-      return new BackupReader(setup.db(), new Listener(), loader).validate(upload.arriving(), password);
+    try (InputStream arriving = upload.arriving()) {
+      return new BackupReader(setup.db(), new Listener(), loader).validate(arriving, password);
     } catch (JobException e) {
       throw e;
     } catch (StoppedException e) {
+      // A failed load stops the reading of the upload too: its failure is then the reason.
+      Exception loadFailure = loader.loadFailure();
+      if (loadFailure instanceof JobException invalid) {
+        throw invalid;
+      }
+      if (loadFailure != null) {
+        throw databaseFailed(loadFailure);
+      }
       throw new JobException(JobFailure.CLIENT_GONE, e.getMessage(), e);
     } catch (LoadFailedException | SQLException e) {
-      throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while the file was loaded: "
-        + e.getMessage(), e);
+      throw databaseFailed(e);
     } catch (Exception e) {
       throw new JobException(JobFailure.INTERNAL, "the file could not be checked: " + e.getMessage(), e);
     }
+  }
+
+  private static JobException databaseFailed(Exception e) {
+    return new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while the file was loaded: "
+      + e.getMessage(), e);
   }
 
   /**
@@ -267,6 +280,11 @@ final class RestoreJob {
     @Override
     public void tableFinished(String table) {
       progress.tableFinished(table);
+    }
+
+    @Override
+    public void loadFailed() {
+      upload.cancel("loading the rows failed");
     }
   }
 }

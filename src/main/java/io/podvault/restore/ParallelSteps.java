@@ -31,6 +31,7 @@ final class ParallelSteps {
   }
 
   private final Connections connections;
+  private final Runnable failed;
   private final ExecutorService pool;
   private final Deque<Step> ready = new ArrayDeque<>();
   /** Steps queued or running. */
@@ -39,9 +40,13 @@ final class ParallelSteps {
   private boolean closed;
   private Exception failure;
 
-  /** Starts {@code threads} threads, each with its connection, waiting for steps. */
-  ParallelSteps(int threads, Connections connections) {
+  /**
+   * Starts {@code threads} threads, each with its connection, waiting for steps; {@code failed} hears of the
+   * first step that fails.
+   */
+  ParallelSteps(int threads, Connections connections, Runnable failed) {
     this.connections = connections;
+    this.failed = failed;
     this.pool = Executors.newFixedThreadPool(threads, r -> new Thread(r, "podvault-restore-worker"));
     for (int i = 0; i < threads; i++) {
       pool.execute(this::drain);
@@ -108,6 +113,7 @@ final class ParallelSteps {
       if (fail(e)) {
         // The others stop at once: their statements fail as their connections close.
         connections.abort();
+        failed.run();
       }
     }
   }

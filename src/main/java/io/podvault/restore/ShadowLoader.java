@@ -52,6 +52,9 @@ public final class ShadowLoader implements CheckedRows {
     void rowsDone(String table, long delta);
 
     void tableFinished(String table);
+
+    /** Loading has failed while the file may still arrive: {@link #loadFailure} says why. */
+    void loadFailed();
   }
 
   /**
@@ -136,7 +139,7 @@ public final class ShadowLoader implements CheckedRows {
       public void abort() {
         closeConnections();
       }
-    });
+    }, listener::loadFailed);
     steps.submit(this::prepare);
   }
 
@@ -154,9 +157,12 @@ public final class ShadowLoader implements CheckedRows {
   @Override
   public void checkedUpTo(long end) throws IOException, InvalidBackupException {
     current.checked.advance(end);
-    Exception failure = steps.failure();
+    Exception failure = loadFailure();
+    if (failure instanceof InvalidBackupException invalid) {
+      throw invalid;
+    }
     if (failure != null) {
-      refuse(failure);
+      throw (LoadFailedException) failure;
     }
   }
 
@@ -170,16 +176,21 @@ public final class ShadowLoader implements CheckedRows {
   }
 
   /**
-   * What a failed load means for the check: a row PostgreSQL refuses (a value its column cannot hold, a
-   * duplicate key) makes the file invalid; anything else is the database's failure.
+   * Why loading failed, as the check sees it, or null while it has not: a row PostgreSQL refuses (a value its
+   * column cannot hold, a duplicate key) makes the file invalid ({@link InvalidBackupException}); anything else
+   * is the database's failure ({@link LoadFailedException}).
    */
-  private static void refuse(Exception failure) throws IOException, InvalidBackupException {
+  public synchronized Exception loadFailure() {
+    Exception failure = steps == null ? null : steps.failure();
+    if (failure == null) {
+      return null;
+    }
     if (failure instanceof SQLException sql && sql.getSQLState() != null
       && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
-      throw new InvalidBackupException("the file is damaged: PostgreSQL refused its rows of " + sql.getMessage()
+      return new InvalidBackupException("the file is damaged: PostgreSQL refused its rows of " + sql.getMessage()
         + "; nothing was changed");
     }
-    throw new LoadFailedException(failure);
+    return new LoadFailedException(failure);
   }
 
   /**

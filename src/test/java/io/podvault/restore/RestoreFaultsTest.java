@@ -17,6 +17,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,23 +128,113 @@ class RestoreFaultsTest {
   }
 
   @Test
-  @DisplayName("the database connection killed while rows load: the job fails clearly and the old data is intact")
-  void connectionKilledWhileLoading() throws Exception {
+  @DisplayName("the database connection killed while rows load and the upload still arrives: refused with 503 before the "
+    + "body ends, the old data intact, nothing left")
+  void connectionKilledWhileUploadArrives() throws Exception {
     String admin = result(server.adminToken());
     Map<String, String> before = checksums();
-    var upload = server.uploadRestore(admin, backup, DB_PASSWORD);
-    try (Connection c = connect(server.db)) {
-      terminate(c, backendRunning(c, "COPY \"podvault_restore_"));
+    byte[] file = Files.readAllBytes(backup);
+    byte[] head = ("--xx\r\nContent-Disposition: form-data; name=\"database_pass\"\r\n\r\n" + DB_PASSWORD + "\r\n"
+      + "--xx\r\nContent-Disposition: form-data; name=\"backup_file\"; filename=\"a.sql\"\r\n\r\n")
+      .getBytes(StandardCharsets.UTF_8);
+    byte[] tail = "\r\n--xx--\r\n".getBytes(StandardCharsets.US_ASCII);
+    try (Socket socket = new Socket("localhost", server.podvault.httpPort())) {
+      socket.setSoTimeout(120_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /api/data/restore_server HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
+        + "\r\nContent-Type: multipart/form-data; boundary=xx\r\nContent-Length: " + (head.length + file.length + tail.length)
+        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(head);
+      out.write(file, 0, file.length * 3 / 4);
+      out.flush();
+      try (Connection c = connect(server.db)) {
+        terminate(c, backendRunning(c, "COPY \"podvault_restore_"));
+      }
+      // The last quarter is never sent: the answer comes while the body still arrives.
+      String response = readResponse(socket.getInputStream());
+      assertThat(response).startsWith("HTTP/1.1 503").contains("\"code\":\"database_unavailable\"")
+        .contains("the database failed while the file was loaded");
     }
-    HttpResponse<Buffer> accepted = result(upload);
-    assertThat(accepted.statusCode()).isEqualTo(202);
-    assertCleanAfterFailure(server.awaitJob(admin, accepted.bodyAsJsonObject().getString("job_id")), before);
+    assertThat(checksums()).isEqualTo(before);
+    try (Connection c = connect(server.db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'podvault_re%'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("no shadow schema is left").isZero();
+    }
+    assertThat(Files.list(server.podvault.dataDir().resolve("restore"))).as("the stored upload is deleted").isEmpty();
     assertThat(result(server.get("/api/auth/me", admin).send()).statusCode()).as("sessions survive a failed restore")
       .isEqualTo(200);
 
     HttpResponse<Buffer> again = result(server.uploadRestore(admin, backup, DB_PASSWORD));
     assertThat(again.statusCode()).as("the lock is free again").isEqualTo(202);
     assertThat(server.awaitJob(admin, again.bodyAsJsonObject().getString("job_id")).getString("state")).isEqualTo("succeeded");
+  }
+
+  @Test
+  @DisplayName("the database connection killed while rows load after the file has passed: the job fails clearly and the "
+    + "old data is intact")
+  void connectionKilledAfterTheFilePassed() throws Exception {
+    String admin = result(server.adminToken());
+    Map<String, String> before = checksums();
+    try (Connection holder = connect(server.db); Connection watcher = connect(server.db)) {
+      var upload = server.uploadRestore(admin, backup, DB_PASSWORD);
+      // A shadow table held by another session: its load waits, while the check goes on to the end of the file.
+      String table = shadowTable(watcher, "Episodes");
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("LOCK TABLE " + table + " IN ACCESS SHARE MODE");
+      HttpResponse<Buffer> accepted = result(upload);
+      assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+      long waiting;
+      try (ResultSet rs = awaitRow(watcher, "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        + "AND datname = current_database()")) {
+        waiting = rs.getLong(1);
+      }
+      terminate(watcher, waiting);
+      holder.rollback();
+      assertCleanAfterFailure(server.awaitJob(admin, accepted.bodyAsJsonObject().getString("job_id")), before);
+    }
+    HttpResponse<Buffer> again = result(server.uploadRestore(admin, backup, DB_PASSWORD));
+    assertThat(again.statusCode()).as("the lock is free again").isEqualTo(202);
+    assertThat(server.awaitJob(admin, again.bodyAsJsonObject().getString("job_id")).getString("state")).isEqualTo("succeeded");
+  }
+
+  /** Reads one HTTP response, headers and body (of its Content-Length). */
+  private static String readResponse(java.io.InputStream in) throws Exception {
+    java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+    while (true) {
+      int b = in.read();
+      assertThat(b).as("the connection closed before the answer's headers ended").isNotNegative();
+      read.write(b);
+      String text = read.toString(StandardCharsets.ISO_8859_1);
+      if (text.endsWith("\r\n\r\n")) {
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(text);
+        assertThat(length.find()).as(text).isTrue();
+        return text + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  /** Waits until a restore's shadow schema holds {@code table}, and returns its qualified name. */
+  private static String shadowTable(Connection c, String table) throws Exception {
+    try (ResultSet rs = awaitRow(c, "SELECT quote_ident(nspname) || '.' || quote_ident('" + table + "') FROM pg_namespace "
+      + "WHERE nspname LIKE 'podvault_restore_%' AND to_regclass(quote_ident(nspname) || '.' || quote_ident('" + table
+      + "')) IS NOT NULL")) {
+      return rs.getString(1);
+    }
+  }
+
+  /** Polls {@code sql} until it gives a row, and returns the result set on that row. */
+  private static ResultSet awaitRow(Connection c, String sql) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      ResultSet rs = c.createStatement().executeQuery(sql);
+      if (rs.next()) {
+        return rs;
+      }
+      rs.close();
+      Thread.sleep(5);
+    }
+    throw new AssertionError("no row from " + sql);
   }
 
   @Test
