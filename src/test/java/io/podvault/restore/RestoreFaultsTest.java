@@ -133,19 +133,14 @@ class RestoreFaultsTest {
   void connectionKilledWhileUploadArrives() throws Exception {
     String admin = result(server.adminToken());
     Map<String, String> before = checksums();
-    byte[] file = Files.readAllBytes(backup);
-    byte[] head = ("--xx\r\nContent-Disposition: form-data; name=\"database_pass\"\r\n\r\n" + DB_PASSWORD + "\r\n"
-      + "--xx\r\nContent-Disposition: form-data; name=\"backup_file\"; filename=\"a.sql\"\r\n\r\n")
-      .getBytes(StandardCharsets.UTF_8);
-    byte[] tail = "\r\n--xx--\r\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] body = multipart(Files.readAllBytes(backup));
     try (Socket socket = new Socket("localhost", server.podvault.httpPort())) {
       socket.setSoTimeout(120_000);
       OutputStream out = socket.getOutputStream();
       out.write(("POST /api/data/restore_server HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
-        + "\r\nContent-Type: multipart/form-data; boundary=xx\r\nContent-Length: " + (head.length + file.length + tail.length)
+        + "\r\nContent-Type: multipart/form-data; boundary=xx\r\nContent-Length: " + body.length
         + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.write(head);
-      out.write(file, 0, file.length * 3 / 4);
+      out.write(body, 0, body.length * 3 / 4);
       out.flush();
       try (Connection c = connect(server.db)) {
         terminate(c, backendRunning(c, "COPY \"podvault_restore_"));
@@ -168,6 +163,47 @@ class RestoreFaultsTest {
     HttpResponse<Buffer> again = result(server.uploadRestore(admin, backup, DB_PASSWORD));
     assertThat(again.statusCode()).as("the lock is free again").isEqualTo(202);
     assertThat(server.awaitJob(admin, again.bodyAsJsonObject().getString("job_id")).getString("state")).isEqualTo("succeeded");
+  }
+
+  @Test
+  @DisplayName("a client that sends Expect: 100-continue hears 409 before it sends the body while another job runs, "
+    + "else 100 Continue once the restore holds the lock")
+  void expectContinue() throws Exception {
+    String admin = result(server.adminToken());
+    byte[] file = Files.readAllBytes(backup);
+    byte[] body = multipart(file);
+    String headers = "POST /api/data/restore_server HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
+      + "\r\nContent-Type: multipart/form-data; boundary=xx\r\nContent-Length: " + body.length
+      + "\r\nExpect: 100-continue\r\n\r\n";
+    try (Connection other = connect(server.db); Socket socket = new Socket("localhost", server.podvault.httpPort())) {
+      assertThat(io.podvault.db.JobLock.tryAcquire(other)).isTrue();
+      socket.setSoTimeout(60_000);
+      socket.getOutputStream().write(headers.getBytes(StandardCharsets.US_ASCII));
+      assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 409");
+    }
+    try (Socket socket = new Socket("localhost", server.podvault.httpPort())) {
+      socket.setSoTimeout(60_000);
+      socket.getOutputStream().write(headers.getBytes(StandardCharsets.US_ASCII));
+      assertThat(readHead(socket.getInputStream())).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+      socket.getOutputStream().write(body);
+      String response = readResponse(socket.getInputStream());
+      assertThat(response).startsWith("HTTP/1.1 202");
+      String job = new JsonObject(response.substring(response.indexOf("\r\n\r\n") + 4)).getString("job_id");
+      assertThat(server.awaitJob(result(server.adminToken()), job).getString("state")).isEqualTo("succeeded");
+    }
+  }
+
+  /** A multipart body with the database password first, as the Settings page sends it, then the file. */
+  private static byte[] multipart(byte[] file) {
+    byte[] head = ("--xx\r\nContent-Disposition: form-data; name=\"database_pass\"\r\n\r\n" + DB_PASSWORD + "\r\n"
+      + "--xx\r\nContent-Disposition: form-data; name=\"backup_file\"; filename=\"a.sql\"\r\n\r\n")
+      .getBytes(StandardCharsets.UTF_8);
+    byte[] tail = "\r\n--xx--\r\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] body = new byte[head.length + file.length + tail.length];
+    System.arraycopy(head, 0, body, 0, head.length);
+    System.arraycopy(file, 0, body, head.length, file.length);
+    System.arraycopy(tail, 0, body, head.length + file.length, tail.length);
+    return body;
   }
 
   @Test
@@ -200,18 +236,21 @@ class RestoreFaultsTest {
 
   /** Reads one HTTP response, headers and body (of its Content-Length). */
   private static String readResponse(java.io.InputStream in) throws Exception {
+    String head = readHead(in);
+    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+    assertThat(length.find()).as(head).isTrue();
+    return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+  }
+
+  /** Reads a response's status line and headers, up to the blank line. */
+  private static String readHead(java.io.InputStream in) throws Exception {
     java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
-    while (true) {
+    while (!read.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
       int b = in.read();
       assertThat(b).as("the connection closed before the answer's headers ended").isNotNegative();
       read.write(b);
-      String text = read.toString(StandardCharsets.ISO_8859_1);
-      if (text.endsWith("\r\n\r\n")) {
-        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(text);
-        assertThat(length.find()).as(text).isTrue();
-        return text + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
-      }
     }
+    return read.toString(StandardCharsets.ISO_8859_1);
   }
 
   /** Waits until a restore's shadow schema holds {@code table}, and returns its qualified name. */
