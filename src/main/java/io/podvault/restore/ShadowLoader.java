@@ -9,23 +9,22 @@ import io.podvault.db.Sql;
 import io.podvault.dump.Catalog;
 import io.podvault.dump.CatalogReader;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.flywaydb.core.api.MigrationVersion;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the restored data in a shadow schema, invisible to the running server, while the file still arrives:
@@ -40,7 +39,8 @@ public final class ShadowLoader implements CheckedRows {
 
   /** Each restore loads into a schema of its own, so no process can ever swap in another job's rows. */
   private static final String SCHEMA_PREFIX = "podvault_restore_";
-  private static final int COPY_CHUNK_BYTES = 256 * 1024;
+  private static final Logger LOG = LoggerFactory.getLogger(ShadowLoader.class);
+  private static final int SLOWEST_LOGGED = 5;
 
   /** What the loader reports once the file has been checked; called from its worker threads. */
   public interface Listener {
@@ -62,26 +62,6 @@ public final class ShadowLoader implements CheckedRows {
    * {@code restore_workers} and {@code restore_sort_memory_mb}.
    */
   public record Workers(int connections, int sortMemoryMb) {
-  }
-
-  /** One table's rows: where they begin, how far they are checked, and, once known, how many there are. */
-  private static final class TableLoad {
-
-    final String table;
-    final List<String> columns;
-    final long start;
-    final Watermark checked = new Watermark();
-    long end = -1;
-    long rows = -1;
-    long bytesLoaded;
-    long rowsReported;
-    boolean done;
-
-    TableLoad(String table, List<String> columns, long start) {
-      this.table = table;
-      this.columns = columns;
-      this.start = start;
-    }
   }
 
   private final DbCoordinates db;
@@ -107,6 +87,7 @@ public final class ShadowLoader implements CheckedRows {
   /** Key, index and foreign key statements not yet run, for the indexing phase's total. */
   private int statementsLeft;
   private final Object foreignKeyLock = new Object();
+  private final List<Timing> timings = new CopyOnWriteArrayList<>();
 
   public ShadowLoader(DbCoordinates db, UUID job, Path file, Workers workers, long stallMillis, Listener listener) {
     this.db = db;
@@ -210,7 +191,7 @@ public final class ShadowLoader implements CheckedRows {
       for (TableLoad load : loads.values()) {
         if (!load.done) {
           tablesLoading++;
-          load.rowsReported = rowsLoaded(load);
+          load.rowsReported = load.rowsLoaded();
           rowsLeft += load.rows - load.rowsReported;
         }
       }
@@ -224,6 +205,7 @@ public final class ShadowLoader implements CheckedRows {
       }
     }
     running.finish();
+    logSlowest();
     if (!rebuilds.foreignKeysLeft().isEmpty()) {
       throw new IllegalStateException("the foreign keys of " + rebuilds.foreignKeysLeft() + " were never added");
     }
@@ -308,7 +290,7 @@ public final class ShadowLoader implements CheckedRows {
   private ParallelSteps.Step load(TableLoad load) {
     return c -> {
       try {
-        copy(c, load);
+        load.copy(c, schema, file, stallMillis, bytes -> copied(load, bytes));
       } catch (SQLException e) {
         throw new SQLException("table " + load.table + ": " + e.getMessage(), e.getSQLState(), e);
       }
@@ -326,64 +308,13 @@ public final class ShadowLoader implements CheckedRows {
     };
   }
 
-  /**
-   * One table's rows, from the stored file into COPY, in its own transaction with FREEZE; it reads only up to
-   * where the validator has checked and waits for more until the table's rows end. Columns the file does not
-   * fill take their defaults.
-   */
-  private void copy(Connection c, TableLoad load) throws SQLException, IOException {
-    String name = Sql.qualified(schema, load.table);
-    String columns = String.join(", ", load.columns.stream().map(Sql::ident).toList());
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      // Emptied in this transaction, so COPY may write the rows already frozen.
-      s.execute("TRUNCATE " + name);
-    }
-    CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + name + " (" + columns + ") FROM STDIN WITH (FREEZE)");
-    ByteBuffer buffer = ByteBuffer.allocate(COPY_CHUNK_BYTES);
-    long at = load.start;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      while (true) {
-        long checked = load.checked.await(at, stallMillis, "the check of the file stalled in table " + load.table);
-        if (checked == at) {
-          break;
-        }
-        while (at < checked) {
-          buffer.clear().limit((int) Math.min(COPY_CHUNK_BYTES, checked - at));
-          int n = channel.read(buffer, at);
-          if (n < 0) {
-            throw new IOException("the stored upload ended early; was it changed on disk?");
-          }
-          copy.writeToCopy(buffer.array(), 0, n);
-          at += n;
-          copied(load, at - load.start);
-        }
-      }
-      long loaded = copy.endCopy();
-      if (loaded != load.rows) {
-        throw new SQLException("loaded " + loaded + " rows where the file holds " + load.rows);
-      }
-    } finally {
-      if (copy.isActive()) {
-        copy.cancelCopy();
-      }
-    }
-    c.commit();
-    c.setAutoCommit(true);
-  }
-
   private synchronized void copied(TableLoad load, long bytes) {
     load.bytesLoaded = bytes;
     if (reporting) {
-      long rowsNow = rowsLoaded(load);
+      long rowsNow = load.rowsLoaded();
       listener.rowsDone(load.table, rowsNow - load.rowsReported);
       load.rowsReported = rowsNow;
     }
-  }
-
-  /** The rows of a table loaded so far, estimated from its bytes; known only once its rows have ended. */
-  private static long rowsLoaded(TableLoad load) {
-    return load.rows * load.bytesLoaded / Math.max(1, load.end - load.start);
   }
 
   /** The steps that build a table's keys and indexes, or, when it has none, the foreign keys it makes ready. */
@@ -418,13 +349,28 @@ public final class ShadowLoader implements CheckedRows {
       if (shown) {
         listener.tableStarted(table, 0);
       }
+      long started = System.nanoTime();
       try (Statement s = c.createStatement()) {
         s.execute(sql);
       }
+      timings.add(new Timing((System.nanoTime() - started) / 1_000_000, sql));
       if (shown) {
         listener.tableFinished(table);
       }
     }
+  }
+
+  /** How long a statement took: the slowest are logged, to show where a restore's time goes. */
+  private record Timing(long millis, String sql) {
+  }
+
+  private void logSlowest() {
+    List<Timing> slowest = timings.stream().sorted(Comparator.comparingLong(Timing::millis).reversed()).limit(SLOWEST_LOGGED)
+      .toList();
+    long total = timings.stream().mapToLong(Timing::millis).sum();
+    LOG.info("Restore into {}: {} key, index and foreign key statements took {} ms on {} connections; the slowest: {}",
+      schema, timings.size(), total, workers.connections(), slowest.stream()
+        .map(t -> t.millis() + " ms " + t.sql().replace(Sql.ident(schema) + ".", "")).collect(Collectors.joining("; ")));
   }
 
   /** Counts a statement as run; true when it shows as a step of the indexing phase. */
