@@ -1,22 +1,41 @@
 #!/usr/bin/env bash
 # podvault benchmark: backup and restore through podvault's API against stock pg_dump and psql, on one
-# throwaway PostgreSQL 15 with default settings, plus podvault's peak heap and the latency of two API
-# calls with and without a backup streaming. It prints figures and ratios; it judges nothing, and exits
-# non-zero only when something broke.
+# throwaway PostgreSQL 15 with default settings, warm and as the first job after a start; the import of a
+# PinePods backup file against PinePods' own restore of it; plus podvault's peak heap and the latency of two API
+# calls with and without a backup streaming. It prints figures and ratios; it judges nothing, and exits non-zero
+# only when something broke.
 #
-#   bash bench/run.sh                                   # 500 000 episodes, 2 000 000 history rows
-#   bash bench/run.sh --episodes 20000 --history 80000  # a quick run
+#   bash bench/run.sh                                    # text shape: 500 000 episodes, 2 000 000 history rows
+#   bash bench/run.sh --shape history                    # history shape: 2 200 000 rows
+#   bash bench/run.sh --shape history --rows 5000000     # either shape at about N rows in all
+#   bash bench/run.sh --episodes 20000 --history 80000   # text shape at these counts
+#   bash bench/run.sh --rows 50000 --runs 1 --warmups 0  # a quick trial (the medians are then single runs)
 #
+#   --shape text|history  text: PinePods-shaped prose in episodes and podcasts (PinePodsData.fillLarge);
+#                         history: short rows, most in listening history, episodes and gPodder actions and
+#                         subscriptions, a few in every other table (HistoryData)
+#   --rows N              about N rows in all (default: text 2.63 million, history 2.2 million)
+#   --runs N              timed pairs in each series (default 5 for the warm backups, 3 for the others)
+#   --warmups N           untimed pairs before the warm series (default 3 for backups, 1 for restores and imports)
+#   --requests N          latency samples per endpoint and condition (default 200)
+#   --keep-logs DIR       copies podvault's, PostgreSQL's and the data generator's logs into DIR at the end
+#
+# bash bench/matrix.sh runs both shapes at two sizes and prints one table of the summaries.
 # Needs root (to install PostgreSQL 15 if missing and to run it as the postgres user), Java 17, Maven, curl.
 # Everything it writes, apart from the build in target/, lives in one temp dir that is removed at exit.
 set -euo pipefail
 
-EPISODES=500000
-HISTORY=2000000
+SHAPE=text
+ROWS=""
+EPISODES=""
+HISTORY=""
 BACKUP_WARMUPS=3  # untimed backup runs of each tool first (printed, not in the medians)
 BACKUP_RUNS=5     # then timed runs of each tool, alternating; the median is reported
 RESTORE_WARMUPS=1
 RESTORE_RUNS=3
+FIRST_RUNS=3    # podvault restarts for a first backup, and as many for a first restore
+IMPORT_WARMUPS=1
+IMPORT_RUNS=3
 REQUESTS=200    # latency samples per endpoint and condition
 XMX=256m
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -25,20 +44,47 @@ ADMIN_PASSWORD=bench-admin-password
 DB_ROLE=bench
 DB_NAME=podvault
 PSQL_DB=restore_psql
+PINEPODS_DB=restore_pinepods
 MAX_POLLS=36000 # 2 hours of 200 ms polls for one restore
+KEEP_LOGS=""
 
 usage() {
-  echo "usage: bash bench/run.sh [--episodes N] [--history N]" >&2
+  echo "usage: bash bench/run.sh [--shape text|history] [--rows N | --episodes N --history N] [--runs N]" \
+    "[--warmups N] [--requests N] [--keep-logs DIR]" >&2
   exit 2
 }
+count() { [[ $1 =~ ^[0-9]+$ ]] || usage; }
 while (($#)); do
+  (($# >= 2)) || usage
   case $1 in
-    --episodes) (($# >= 2)) || usage; EPISODES=$2; shift 2 ;;
-    --history) (($# >= 2)) || usage; HISTORY=$2; shift 2 ;;
+    --shape) SHAPE=$2 ;;
+    --rows) count "$2"; ROWS=$2 ;;
+    --episodes) count "$2"; EPISODES=$2 ;;
+    --history) count "$2"; HISTORY=$2 ;;
+    --runs)
+      count "$2"
+      (($2 >= 1)) || usage
+      BACKUP_RUNS=$2 RESTORE_RUNS=$2 FIRST_RUNS=$2 IMPORT_RUNS=$2
+      ;;
+    --warmups) count "$2"; BACKUP_WARMUPS=$2 RESTORE_WARMUPS=$2 IMPORT_WARMUPS=$2 ;;
+    --requests)
+      count "$2"
+      (($2 >= 1)) || usage
+      REQUESTS=$2
+      ;;
+    --keep-logs) KEEP_LOGS=$(mkdir -p "$2" && cd "$2" && pwd) || usage ;;
     *) usage ;;
   esac
+  shift 2
 done
-[[ $EPISODES =~ ^[0-9]+$ && $HISTORY =~ ^[0-9]+$ ]] || usage
+[[ $SHAPE == text || $SHAPE == history ]] || usage
+DATA_ARGS=(--shape "$SHAPE")
+if [[ -n $EPISODES || -n $HISTORY ]]; then
+  [[ $SHAPE == text && -z $ROWS ]] || usage
+  DATA_ARGS+=(--episodes "${EPISODES:-500000}" --history "${HISTORY:-2000000}")
+elif [[ -n $ROWS ]]; then
+  DATA_ARGS+=(--rows "$ROWS")
+fi
 
 # Decimal points in EPOCHREALTIME, awk and printf, whatever the caller's locale.
 unset LC_ALL
@@ -127,6 +173,9 @@ cleanup() {
   if [[ -f $WORK/pg/data/postmaster.pid ]]; then
     as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m fast -w -t 120 stop >/dev/null
   fi
+  if [[ -n $KEEP_LOGS ]]; then
+    cp "$WORK/podvault.log" "$WORK/pg/server.log" "$WORK/data.log" "$KEEP_LOGS/" 2>/dev/null
+  fi
   rm -rf "$WORK"
   exit "$rc"
 }
@@ -145,7 +194,7 @@ logged "$WORK/initdb.log" as_pg "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres 
   --auth-local=trust --auth-host=scram-sha-256
 logged "$WORK/pg_ctl.log" as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$WORK/pg" start
-# A superuser, like the role of podvault's embedded database; fillLarge needs one too.
+# A superuser, like the role of podvault's embedded database; the data generators need one too.
 logged "$WORK/roles.log" as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK/pg" -p "$PG_PORT" -U postgres \
   -d postgres -c "CREATE ROLE $DB_ROLE LOGIN SUPERUSER PASSWORD '$DB_PASS'" -c "CREATE DATABASE $DB_NAME OWNER $DB_ROLE"
 
@@ -167,8 +216,15 @@ quiesce() {
   sql -d postgres -c CHECKPOINT
   sync
 }
+# Every table of schema public with its row count, but the sign-in tables, whose rows PinePods' backup leaves
+# out (podvault's import of such a file empties them).
 row_counts() {
-  sql -d "$1" -c "SELECT (SELECT count(*) FROM \"Episodes\") || ' ' || (SELECT count(*) FROM \"UserEpisodeHistory\")"
+  sql -d "$1" -c "SELECT string_agg(tablename || '=' || (xpath('/row/n/text()', query_to_xml(
+      format('SELECT count(*) AS n FROM public.%I', tablename), false, true, '')))[1]::text, ' ' ORDER BY tablename)
+    FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('Sessions', 'GpodderSessions')"
+}
+check_counts() {
+  [[ $(row_counts "$1") == "$EXPECTED_COUNTS" ]] || die "$2 holds other row counts: $(row_counts "$1")"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -181,38 +237,61 @@ if [[ ! -f target/test-classes/io/podvault/bench/BenchmarkData.class ]]; then
   logged "$WORK/mvn-test-compile.log" mvn -B -q test-compile
 fi
 
-log "generating data: $EPISODES episodes, $HISTORY history rows"
+log "generating data: ${DATA_ARGS[*]}"
 t0=$EPOCHREALTIME
 PODVAULT_DB_URL=$DB_URL PODVAULT_ADMIN_USERNAME=$ADMIN PODVAULT_ADMIN_PASSWORD=$ADMIN_PASSWORD \
   logged "$WORK/data.log" java -cp target/test-classes:target/podvault.jar io.podvault.bench.BenchmarkData \
-  --episodes "$EPISODES" --history "$HISTORY"
-ROWS=$(grep '^rows: ' "$WORK/data.log") || die "BenchmarkData printed no row counts"
+  "${DATA_ARGS[@]}"
+DATA=$(grep '^rows: ' "$WORK/data.log") || die "BenchmarkData printed no row counts"
+TOTAL_ROWS=$(sed -n 's/.* total=\([0-9]*\).*/\1/p' <<<"$DATA")
 # VACUUM sets the hint bits and visibility map, so the first reader (a timed run) does not write them.
 sql -d "$DB_NAME" -c 'VACUUM ANALYZE'
 EXPECTED_COUNTS=$(row_counts "$DB_NAME")
-log "data ready in $(elapsed "$t0" "$EPOCHREALTIME") s: $ROWS"
+log "data ready in $(elapsed "$t0" "$EPOCHREALTIME") s: $DATA"
 
 # ---------------------------------------------------------------------------------------------------
-# 3. podvault as a separate process, its heap sampled throughout
+# 3. podvault as a separate process, its heap sampled throughout (every process's, in one log)
 
 HTTP_PORT=$(free_port) || die "no free port"
 BASE=http://127.0.0.1:$HTTP_PORT
+STARTS=0
+start_podvault() {
+  local i
+  PODVAULT_CONFIG=$REPO/conf/config.json PODVAULT_DB_URL=$DB_URL PODVAULT_HTTP_PORT=$HTTP_PORT \
+    PODVAULT_DATA_DIR=$WORK/podvault-data PODVAULT_ADMIN_USERNAME=$ADMIN PODVAULT_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+    PODVAULT_MAX_UPLOAD_BYTES=$((64 * 1024 * 1024 * 1024)) \
+    java "-Xmx$XMX" -jar "$REPO/target/podvault.jar" >>"$WORK/podvault.log" 2>&1 &
+  PODVAULT_PID=$!
+  STARTS=$((STARTS + 1))
+  for ((i = 0; ; i++)); do # every 100 ms: a first run's clock starts as soon as /health answers
+    curl -sf -o /dev/null "$BASE/health" && break
+    if ((i >= 1200)) || ! kill -0 "$PODVAULT_PID" 2>/dev/null; then
+      tail -n 30 "$WORK/podvault.log" >&2
+      die "podvault did not become healthy"
+    fi
+    sleep 0.1
+  done
+  jstat -gc "$PODVAULT_PID" 250 >>"$WORK/jstat.log" 2>&1 &
+  JSTAT_PID=$!
+}
+# SIGTERM, as an administrator's service manager stops it; it must end on its own.
+stop_podvault() {
+  local i
+  kill "$JSTAT_PID" 2>/dev/null || true
+  wait "$JSTAT_PID" 2>/dev/null || true
+  JSTAT_PID=""
+  kill "$PODVAULT_PID"
+  for ((i = 0; i < 1200; i++)); do
+    kill -0 "$PODVAULT_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$PODVAULT_PID" 2>/dev/null && die "podvault did not stop within 120 s of SIGTERM"
+  wait "$PODVAULT_PID" || true
+  PODVAULT_PID=""
+}
+
 log "starting podvault on $BASE"
-PODVAULT_CONFIG=$REPO/conf/config.json PODVAULT_DB_URL=$DB_URL PODVAULT_HTTP_PORT=$HTTP_PORT \
-  PODVAULT_DATA_DIR=$WORK/podvault-data PODVAULT_ADMIN_USERNAME=$ADMIN PODVAULT_ADMIN_PASSWORD=$ADMIN_PASSWORD \
-  PODVAULT_MAX_UPLOAD_BYTES=$((64 * 1024 * 1024 * 1024)) \
-  java "-Xmx$XMX" -jar "$REPO/target/podvault.jar" >"$WORK/podvault.log" 2>&1 &
-PODVAULT_PID=$!
-for ((i = 0; ; i++)); do
-  curl -sf -o /dev/null "$BASE/health" && break
-  if ((i >= 240)) || ! kill -0 "$PODVAULT_PID" 2>/dev/null; then
-    tail -n 30 "$WORK/podvault.log" >&2
-    die "podvault did not become healthy"
-  fi
-  sleep 0.5
-done
-jstat -gc "$PODVAULT_PID" 250 >"$WORK/jstat.log" 2>&1 &
-JSTAT_PID=$!
+start_podvault
 
 LOGIN_JSON="{\"username\":\"$ADMIN\",\"password\":\"$ADMIN_PASSWORD\"}"
 TOKEN=""
@@ -233,6 +312,14 @@ login() {
     esac
   done
   die "sign-in kept answering 503"
+}
+# A fresh process for a first run: stopped, the database left quiet, started, signed in. The first run's clock
+# starts when this returns, so the sign-in (about 0.2 s of argon2id) is not in it.
+restart_podvault() {
+  stop_podvault
+  quiesce
+  start_podvault
+  login
 }
 # POSTs a backup request, writing the body to $1 (curl fails on an error status).
 podvault_backup() {
@@ -282,15 +369,20 @@ done
 # ---------------------------------------------------------------------------------------------------
 # 5. Restore of podvault's file: psql into a fresh database, and podvault through its API, alternating
 
-# Uploads the backup, then polls the job every 200 ms until it has succeeded. The password goes first, as
-# the Settings page sends it, so podvault can derive the seal's key while the file still arrives.
+# Uploads file $1, checks that podvault took it as format $2, then polls the job every 200 ms until it has
+# succeeded; sets JOB. The password goes first, as the Settings page sends it, so podvault can derive the seal's
+# key while the file still arrives. Without the empty Expect header curl would ask for 100-continue before the
+# body, which podvault does not answer, and wait a second before sending; the page's upload does not ask.
+JOB=""
 podvault_restore() {
   local code job state i
   code=$(curl -sS -o "$WORK/restore.json" -w '%{http_code}' -X POST "$BASE/api/data/restore_server" \
-    -H "Authorization: Bearer $TOKEN" -F "database_pass=$DB_PASS" -F "backup_file=@$BACKUP") || code=000
+    -H "Authorization: Bearer $TOKEN" -H 'Expect:' -F "database_pass=$DB_PASS" -F "backup_file=@$1") || code=000
   [[ $code == 202 ]] || die "restore upload gave HTTP $code: $(cat "$WORK/restore.json" 2>/dev/null)"
+  grep -q "\"format\":\"$2\"" "$WORK/restore.json" || die "restore took $1 as another format: $(cat "$WORK/restore.json")"
   job=$(sed -n 's/.*"job_id":"\([^"]*\)".*/\1/p' "$WORK/restore.json")
   [[ -n $job ]] || die "restore answered without a job id"
+  JOB=$job
   for ((i = 0; i < MAX_POLLS; i++)); do
     code=$(curl -sS -o "$WORK/job.json" -w '%{http_code}' "$BASE/api/data/jobs/$job" \
       -H "Authorization: Bearer $TOKEN") || code=000
@@ -310,33 +402,44 @@ podvault_restore() {
   done
   die "restore job $job still running after $MAX_POLLS polls"
 }
+# Times psql loading podvault's backup into a fresh database, checks it and drops it; sets PSQL_TIME.
+psql_restore() {
+  sql -d postgres -c "CREATE DATABASE $PSQL_DB OWNER $DB_ROLE"
+  quiesce
+  t0=$EPOCHREALTIME
+  logged "$WORK/psql-restore.log" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$PSQL_DB" -f "$BACKUP"
+  PSQL_TIME=$(elapsed "$t0" "$EPOCHREALTIME")
+  check_counts "$PSQL_DB" "psql's restore"
+  sql -d postgres -c "DROP DATABASE $PSQL_DB"
+}
+# The phases of restore job $1 as podvault's log times them ("validating 812 ms, loading ..."), if it does.
+phases() {
+  sed -n "s/.* $1: \([a-z]*\) took \([0-9]*\) ms\$/\1 \2 ms/p" "$WORK/podvault.log" | paste -sd, - | sed 's/,/, /g'
+}
+# Untimed: the vacuum autovacuum would soon start on the new tables, done now instead of during the next
+# timed run (psql's database is dropped right after its run, so it leaves no such work behind).
+after_podvault_restore() {
+  check_counts "$DB_NAME" "$1"
+  sql -d "$DB_NAME" -c 'VACUUM ANALYZE'
+}
 
 PSQL_TIMES=()
 RESTORE_TIMES=()
 WARMUP_RESTORE=()
 for ((run = 1; run <= RESTORE_WARMUPS + RESTORE_RUNS; run++)); do
-  sql -d postgres -c "CREATE DATABASE $PSQL_DB OWNER $DB_ROLE"
+  psql_restore
   quiesce
   t0=$EPOCHREALTIME
-  logged "$WORK/psql-restore.log" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$PSQL_DB" -f "$BACKUP"
-  psql_time=$(elapsed "$t0" "$EPOCHREALTIME")
-  [[ $(row_counts "$PSQL_DB") == "$EXPECTED_COUNTS" ]] || die "psql restore holds other row counts"
-  sql -d postgres -c "DROP DATABASE $PSQL_DB"
-  quiesce
-  t0=$EPOCHREALTIME
-  podvault_restore
+  podvault_restore "$BACKUP" podvault
   restore_time=$(elapsed "$t0" "$EPOCHREALTIME")
-  [[ $(row_counts "$DB_NAME") == "$EXPECTED_COUNTS" ]] || die "podvault restore holds other row counts"
-  # Untimed: the vacuum autovacuum would soon start on the new tables, done now instead of during the next
-  # psql run (psql's database is dropped right after its run, so it leaves no such work behind).
-  sql -d "$DB_NAME" -c 'VACUUM ANALYZE'
+  after_podvault_restore "podvault's restore"
   if ((run <= RESTORE_WARMUPS)); then
-    WARMUP_RESTORE+=("$psql_time/$restore_time")
-    log "restore warm-up $run: psql $psql_time s, podvault $restore_time s"
+    WARMUP_RESTORE+=("$PSQL_TIME/$restore_time")
+    log "restore warm-up $run: psql $PSQL_TIME s, podvault $restore_time s ($(phases "$JOB"))"
   else
-    PSQL_TIMES+=("$psql_time")
+    PSQL_TIMES+=("$PSQL_TIME")
     RESTORE_TIMES+=("$restore_time")
-    log "restore run $((run - RESTORE_WARMUPS)): psql $psql_time s, podvault $restore_time s"
+    log "restore run $((run - RESTORE_WARMUPS)): psql $PSQL_TIME s, podvault $restore_time s ($(phases "$JOB"))"
   fi
 done
 
@@ -402,13 +505,105 @@ for ((i = 0; i < 7200; i++)); do # let the last one end cleanly
   sleep 0.5
 done
 finish_background_backup
+rm -f "$BG_FILE"
 
 # ---------------------------------------------------------------------------------------------------
-# 7. Summary
+# 7. The first job after a start: a fresh podvault process for each timed backup and each timed restore, each
+# paired with a run of the stock tool just before it. What the warm-ups above leave out is measured here: class
+# loading, the JIT compiler, whatever podvault prepares once per process (the restore's seal key among it).
 
-kill "$JSTAT_PID" 2>/dev/null || true
-wait "$JSTAT_PID" 2>/dev/null || true
-JSTAT_PID=""
+FIRST_BACKUP=$WORK/files/first-backup.sql
+FIRST_DUMP_TIMES=()
+FIRST_BACKUP_TIMES=()
+FIRST_PSQL_TIMES=()
+FIRST_RESTORE_TIMES=()
+for ((run = 1; run <= FIRST_RUNS; run++)); do
+  rm -f "$PG_DUMP_FILE"
+  quiesce
+  t0=$EPOCHREALTIME
+  logged "$WORK/pg_dump.log" "$PG_BIN/pg_dump" -Fp -d "$DB_NAME" -f "$PG_DUMP_FILE"
+  dump_time=$(elapsed "$t0" "$EPOCHREALTIME")
+  rm -f "$FIRST_BACKUP"
+  restart_podvault
+  t0=$EPOCHREALTIME
+  podvault_backup "$FIRST_BACKUP" || die "podvault's first backup after start $STARTS failed"
+  backup_time=$(elapsed "$t0" "$EPOCHREALTIME")
+  check_trailer "$FIRST_BACKUP"
+  FIRST_DUMP_TIMES+=("$dump_time")
+  FIRST_BACKUP_TIMES+=("$backup_time")
+  log "first backup after a start, run $run: pg_dump $dump_time s, podvault $backup_time s"
+
+  psql_restore
+  restart_podvault
+  t0=$EPOCHREALTIME
+  podvault_restore "$BACKUP" podvault
+  restore_time=$(elapsed "$t0" "$EPOCHREALTIME")
+  after_podvault_restore "podvault's first restore after a start"
+  FIRST_PSQL_TIMES+=("$PSQL_TIME")
+  FIRST_RESTORE_TIMES+=("$restore_time")
+  log "first restore after a start, run $run: psql $PSQL_TIME s, podvault $restore_time s ($(phases "$JOB"))"
+done
+rm -f "$FIRST_BACKUP"
+
+# ---------------------------------------------------------------------------------------------------
+# 8. A PinePods backup file: podvault's import against PinePods' own restore of it
+
+# PinePods' backup endpoint runs pg_dump with these options on its database. Here podvault's schema sits beside
+# PinePods' tables, so the dump is limited to schema public: the file is what PinePods itself would write.
+PINEPODS_FILE=$WORK/files/pinepods-backup.sql
+log "making a PinePods backup file of the data"
+logged "$WORK/pinepods-dump.log" "$PG_BIN/pg_dump" --verbose --data-only --disable-triggers \
+  '--exclude-table-data=public."Sessions"' '--exclude-table-data=public."GpodderSessions"' --format=plain \
+  --schema=public -d "$DB_NAME" -f "$PINEPODS_FILE"
+# PinePods' database: its tables and indexes, without podvault's schema. pg_dump's schema file creates schema
+# public itself, so the new database's is dropped first.
+sql -d postgres -c "CREATE DATABASE $PINEPODS_DB OWNER $DB_ROLE"
+sql -d "$PINEPODS_DB" -c 'DROP SCHEMA public'
+logged "$WORK/pinepods-schema-dump.log" "$PG_BIN/pg_dump" --schema-only --schema=public -d "$DB_NAME" \
+  -f "$WORK/pinepods-schema.sql"
+logged "$WORK/pinepods-schema.log" sql -d "$PINEPODS_DB" -f "$WORK/pinepods-schema.sql"
+
+# PinePods' restore: in one transaction, foreign-key triggers off, its tables emptied, the file loaded into
+# them (their indexes in place) by psql. The emptying is left out of the time here (it is quick; PinePods runs
+# it in the same transaction).
+pinepods_restore() {
+  sql -d "$PINEPODS_DB" -c 'SET client_min_messages = warning' -c "DO \$\$ DECLARE t text; BEGIN
+    FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+      EXECUTE format('TRUNCATE TABLE public.%I RESTART IDENTITY CASCADE', t); END LOOP; END \$\$"
+  quiesce
+  t0=$EPOCHREALTIME
+  logged "$WORK/pinepods-restore.log" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 --single-transaction \
+    -d "$PINEPODS_DB" -c 'SET session_replication_role = replica' -f "$PINEPODS_FILE"
+  PINEPODS_TIME=$(elapsed "$t0" "$EPOCHREALTIME")
+  check_counts "$PINEPODS_DB" "PinePods' restore"
+  sql -d "$PINEPODS_DB" -c 'VACUUM ANALYZE' # untimed, as after podvault's restores
+}
+
+PINEPODS_TIMES=()
+IMPORT_TIMES=()
+WARMUP_IMPORT=()
+for ((run = 1; run <= IMPORT_WARMUPS + IMPORT_RUNS; run++)); do
+  pinepods_restore
+  quiesce
+  t0=$EPOCHREALTIME
+  podvault_restore "$PINEPODS_FILE" pinepods
+  import_time=$(elapsed "$t0" "$EPOCHREALTIME")
+  after_podvault_restore "podvault's import of the PinePods file"
+  if ((run <= IMPORT_WARMUPS)); then
+    WARMUP_IMPORT+=("$PINEPODS_TIME/$import_time")
+    log "PinePods import warm-up $run: PinePods (psql) $PINEPODS_TIME s, podvault $import_time s ($(phases "$JOB"))"
+  else
+    PINEPODS_TIMES+=("$PINEPODS_TIME")
+    IMPORT_TIMES+=("$import_time")
+    log "PinePods import run $((run - IMPORT_WARMUPS)): PinePods (psql) $PINEPODS_TIME s, podvault $import_time s" \
+      "($(phases "$JOB"))"
+  fi
+done
+
+# ---------------------------------------------------------------------------------------------------
+# 9. Summary
+
+stop_podvault
 # Used heap = survivor spaces + eden + old generation (KiB in jstat's columns), at its highest sample.
 PEAK_HEAP=$(awk '$1 == "S0C" { for (i = 1; i <= NF; i++) col[$i] = i; next }
   col["OU"] && $col["OU"] ~ /^[0-9.]+$/ {
@@ -421,18 +616,41 @@ DUMP_MEDIAN=$(median "${DUMP_TIMES[@]}")
 BACKUP_MEDIAN=$(median "${BACKUP_TIMES[@]}")
 PSQL_MEDIAN=$(median "${PSQL_TIMES[@]}")
 RESTORE_MEDIAN=$(median "${RESTORE_TIMES[@]}")
+FIRST_DUMP_MEDIAN=$(median "${FIRST_DUMP_TIMES[@]}")
+FIRST_BACKUP_MEDIAN=$(median "${FIRST_BACKUP_TIMES[@]}")
+FIRST_PSQL_MEDIAN=$(median "${FIRST_PSQL_TIMES[@]}")
+FIRST_RESTORE_MEDIAN=$(median "${FIRST_RESTORE_TIMES[@]}")
+PINEPODS_MEDIAN=$(median "${PINEPODS_TIMES[@]}")
+IMPORT_MEDIAN=$(median "${IMPORT_TIMES[@]}")
+LOAD_AT_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cat <<EOF
 
 == podvault benchmark ($(nproc) cores, PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }'), $(date -u +%Y-%m-%dT%H:%M:%SZ))
-load average (1/5/15 min): $LOAD_AT_START before the run, $(cut -d' ' -f1-3 /proc/loadavg) at its end
-warm-up runs, s (not in the medians): backup pg_dump/podvault ${WARMUP_BACKUP[*]} | restore psql/podvault ${WARMUP_RESTORE[*]}
+load average (1/5/15 min): $LOAD_AT_START before the run, $LOAD_AT_END at its end
+warm-up runs, s (not in the medians): backup pg_dump/podvault ${WARMUP_BACKUP[*]:-none} | restore psql/podvault ${WARMUP_RESTORE[*]:-none} | import PinePods/podvault ${WARMUP_IMPORT[*]:-none}
 runs, s: pg_dump ${DUMP_TIMES[*]} | podvault backup ${BACKUP_TIMES[*]} | psql ${PSQL_TIMES[*]} | podvault restore ${RESTORE_TIMES[*]}
-$ROWS
+first runs after a start, s: pg_dump ${FIRST_DUMP_TIMES[*]} | podvault backup ${FIRST_BACKUP_TIMES[*]} | psql ${FIRST_PSQL_TIMES[*]} | podvault restore ${FIRST_RESTORE_TIMES[*]}
+PinePods import runs, s: PinePods (psql) ${PINEPODS_TIMES[*]} | podvault ${IMPORT_TIMES[*]}
+$DATA
 backup:  podvault $BACKUP_MEDIAN s (median of $BACKUP_RUNS)   pg_dump $DUMP_MEDIAN s   ratio $(ratio "$BACKUP_MEDIAN" "$DUMP_MEDIAN")   file $(human_size "$BACKUP") (pg_dump -Fp $(human_size "$PG_DUMP_FILE"))
 restore: podvault $RESTORE_MEDIAN s (median of $RESTORE_RUNS)   psql $PSQL_MEDIAN s   ratio $(ratio "$RESTORE_MEDIAN" "$PSQL_MEDIAN")
-podvault peak heap: $PEAK_HEAP MiB (-Xmx$XMX, $HEAP_SAMPLES jstat samples every 250 ms)
+first backup after a start:  podvault $FIRST_BACKUP_MEDIAN s (median of $FIRST_RUNS)   pg_dump $FIRST_DUMP_MEDIAN s   ratio $(ratio "$FIRST_BACKUP_MEDIAN" "$FIRST_DUMP_MEDIAN")
+first restore after a start: podvault $FIRST_RESTORE_MEDIAN s (median of $FIRST_RUNS)   psql $FIRST_PSQL_MEDIAN s   ratio $(ratio "$FIRST_RESTORE_MEDIAN" "$FIRST_PSQL_MEDIAN")
+(a first run's clock starts once /health has answered and the sign-in after it has; the sign-in is not in it)
+PinePods import: podvault $IMPORT_MEDIAN s (median of $IMPORT_RUNS)   PinePods' restore (psql) $PINEPODS_MEDIAN s   ratio $(ratio "$IMPORT_MEDIAN" "$PINEPODS_MEDIAN")   file $(human_size "$PINEPODS_FILE")
+podvault peak heap: $PEAK_HEAP MiB (-Xmx$XMX, $STARTS processes, $HEAP_SAMPLES jstat samples every 250 ms)
 latency login p50/p99: idle $(percentile_ms "$WORK/idle-login" 50)/$(percentile_ms "$WORK/idle-login" 99) ms, during backup $(percentile_ms "$WORK/busy-login" 50)/$(percentile_ms "$WORK/busy-login" 99) ms
 latency me    p50/p99: idle $(percentile_ms "$WORK/idle-me" 50)/$(percentile_ms "$WORK/idle-me" 99) ms, during backup $(percentile_ms "$WORK/busy-me" 50)/$(percentile_ms "$WORK/busy-me" 99) ms
 (latency: $REQUESTS sequential requests per endpoint and condition; $BG_BACKUPS backups streamed during the second set)
+
+== summary (ratio: podvault's median time over the stock tool's; file: podvault's backup)
 EOF
+# bench/matrix.sh takes the line after this header from each run.
+SUMMARY_FORMAT='%-8s %9s %10s %17s %18s %15s  %s\n'
+printf "$SUMMARY_FORMAT" shape rows file "backup warm/first" "restore warm/first" "PinePods import" \
+  "load 1 min start/end"
+printf "$SUMMARY_FORMAT" "$SHAPE" "$TOTAL_ROWS" "$(human_size "$BACKUP" | tr -d ' ')" \
+  "$(ratio "$BACKUP_MEDIAN" "$DUMP_MEDIAN")/$(ratio "$FIRST_BACKUP_MEDIAN" "$FIRST_DUMP_MEDIAN")" \
+  "$(ratio "$RESTORE_MEDIAN" "$PSQL_MEDIAN")/$(ratio "$FIRST_RESTORE_MEDIAN" "$FIRST_PSQL_MEDIAN")" \
+  "$(ratio "$IMPORT_MEDIAN" "$PINEPODS_MEDIAN")" "${LOAD_AT_START%% *}/${LOAD_AT_END%% *}"
