@@ -371,13 +371,13 @@ done
 
 # Uploads file $1, checks that podvault took it as format $2, then polls the job every 200 ms until it has
 # succeeded; sets JOB. The password goes first, as the Settings page sends it, so podvault can derive the seal's
-# key while the file still arrives. Without the empty Expect header curl would ask for 100-continue before the
-# body, which podvault does not answer, and wait a second before sending; the page's upload does not ask.
+# key while the file still arrives. curl asks for 100-continue before the body, as a large upload's client may;
+# podvault answers it as soon as the job holds its lock.
 JOB=""
 podvault_restore() {
   local code job state i
   code=$(curl -sS -o "$WORK/restore.json" -w '%{http_code}' -X POST "$BASE/api/data/restore_server" \
-    -H "Authorization: Bearer $TOKEN" -H 'Expect:' -F "database_pass=$DB_PASS" -F "backup_file=@$1") || code=000
+    -H "Authorization: Bearer $TOKEN" -F "database_pass=$DB_PASS" -F "backup_file=@$1") || code=000
   [[ $code == 202 ]] || die "restore upload gave HTTP $code: $(cat "$WORK/restore.json" 2>/dev/null)"
   grep -q "\"format\":\"$2\"" "$WORK/restore.json" || die "restore took $1 as another format: $(cat "$WORK/restore.json")"
   job=$(sed -n 's/.*"job_id":"\([^"]*\)".*/\1/p' "$WORK/restore.json")
