@@ -2,10 +2,15 @@ package io.podvault.dump;
 
 import io.podvault.auth.PasswordHasher;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -23,6 +28,14 @@ public final class Seal {
   private static final int MAX_MEMORY_KIB = 1 << 20;
   private static final int MAX_ITERATIONS = 64;
   private static final int MAX_PARALLELISM = 16;
+  /** Keys derived lately, a few: each is one salt and password, and a hostile caller only ever adds misses. */
+  private static final int CACHED_KEYS = 8;
+  private static final Map<String, byte[]> DERIVED = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+      return size() > CACHED_KEYS;
+    }
+  });
 
   private final int memoryKib;
   private final int iterations;
@@ -72,9 +85,29 @@ public final class Seal {
       .put("salt", Base64.getEncoder().encodeToString(salt));
   }
 
-  /** The sealing key for a password; takes a noticeable fraction of a second by design. */
+  /**
+   * The sealing key for a password; takes a noticeable fraction of a second by design, the first time for a
+   * salt and password in this process. Later restores of a file this process sealed (or sealed with the same
+   * salt) find it derived.
+   */
   public byte[] key(String password) {
-    return PasswordHasher.derive(password, salt, memoryKib, iterations, parallelism, 32);
+    String id = cacheId(password);
+    byte[] known = DERIVED.get(id);
+    if (known != null) {
+      return known.clone();
+    }
+    byte[] key = PasswordHasher.derive(password, salt, memoryKib, iterations, parallelism, 32);
+    DERIVED.put(id, key.clone());
+    return key;
+  }
+
+  /** Stands for the salt, parameters and password, without keeping the password. */
+  private String cacheId(String password) {
+    MessageDigest digest = sha256();
+    digest.update(toJson().encode().getBytes(StandardCharsets.UTF_8));
+    digest.update((byte) 0);
+    digest.update(password.getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   public static byte[] hmac(byte[] key, byte[] contentSha256) {
