@@ -370,7 +370,8 @@ public final class ShadowLoader implements CheckedRows {
     long total = timings.stream().mapToLong(Timing::millis).sum();
     LOG.info("Restore into {}: {} key, index and foreign key statements took {} ms on {} connections; the slowest: {}",
       schema, timings.size(), total, workers.connections(), slowest.stream()
-        .map(t -> t.millis() + " ms " + t.sql().replace(Sql.ident(schema) + ".", "")).collect(Collectors.joining("; ")));
+        .map(t -> t.millis() + " ms " + t.sql().replace(Sql.ident(schema) + ".", "").replace(schema + ".", ""))
+        .collect(Collectors.joining("; ")));
   }
 
   /** Counts a statement as run; true when it shows as a step of the indexing phase. */
