@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes a backup of the application schema from one consistent snapshot, in either {@link DumpFormat}:
@@ -115,16 +114,15 @@ public final class Dumper {
   }
 
   private void dumpSealed(Statement s, OutputStream out) throws SQLException, IOException {
-    // The slow key derivation runs beside the row counts, which wait on the server.
-    Seal seal = Seal.fresh();
-    CompletableFuture<byte[]> key = CompletableFuture.supplyAsync(() -> seal.key(password));
+    // A key this process has not derived yet is derived beside the row counts, which wait on the server.
+    SealingKey.Derived sealing = SealingKey.forPassword(password);
     Reading reading = startReading(s, catalog.tables());
     List<TableCount> counts = reading.counting().finish(s, catalog.tables());
     listener.planned(counts);
 
     MessageDigest sha256 = Seal.sha256();
     HashingBuffer body = new HashingBuffer(out, sha256, BUFFER_BYTES);
-    writeHeader(body, s, counts, seal);
+    writeHeader(body, s, counts, sealing.seal());
     SchemaScript script = new SchemaScript(catalog, SCHEMA);
     writeStatements(body, BackupFormat.PROLOGUE);
     writeStatements(body, script.preData());
@@ -140,7 +138,7 @@ public final class Dumper {
     byte[] digest = sha256.digest();
     JsonObject trailer = new JsonObject()
       .put(BackupFormat.TRAILER_SHA256, BackupFormat.HEX.formatHex(digest))
-      .put(BackupFormat.TRAILER_HMAC, BackupFormat.HEX.formatHex(Seal.hmac(key.join(), digest)));
+      .put(BackupFormat.TRAILER_HMAC, BackupFormat.HEX.formatHex(Seal.hmac(RowReaders.await(sealing.key()), digest)));
     out.write((BackupFormat.TRAILER_PREFIX + trailer.encode() + "\n").getBytes(StandardCharsets.UTF_8));
     out.flush();
   }
