@@ -69,14 +69,18 @@ final class RowCounts {
   /** Each of {@code tables} with its rows, in that order. */
   List<TableCount> finish(Statement s, List<Table> tables) throws SQLException, IOException {
     Map<String, Long> counts = new HashMap<>();
-    s.execute(COUNT_SETTINGS);
-    for (String table : ours) {
-      try (ResultSet rs = s.executeQuery(countQuery(schema, table))) {
+    if (!ours.isEmpty()) {
+      // One query, one round trip, for the whole share: each count is a column of its one row.
+      List<String> columns = ours.stream().map(table -> "(" + countQuery(schema, table) + ")").toList();
+      s.execute(COUNT_SETTINGS);
+      try (ResultSet rs = s.executeQuery("SELECT " + String.join(", ", columns))) {
         rs.next();
-        counts.put(table, rs.getLong(1));
+        for (int i = 0; i < ours.size(); i++) {
+          counts.put(ours.get(i), rs.getLong(i + 1));
+        }
       }
+      s.execute(DEFAULT_SETTINGS);
     }
-    s.execute(DEFAULT_SETTINGS);
     for (int i = 0; i < theirs.size(); i++) {
       List<Long> numbers = RowReaders.await(theirCounts.get(i));
       for (int j = 0; j < theirs.get(i).size(); j++) {
