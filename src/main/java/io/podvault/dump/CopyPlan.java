@@ -17,10 +17,11 @@ import java.util.Map;
 final class CopyPlan {
 
   /**
-   * 2 MiB of a table's pages, whose rows fit in half of a reader's blocks: the reader of the next range fills the
-   * other half meanwhile. Larger ranges left the second reader waiting for the writer; smaller ones cost a query each.
+   * 8 MiB of a table's pages, whose rows about fill a reader's blocks: the reader of the next range reads it whole
+   * meanwhile. Ranges of 256 pages (61 statements for the 15 585 pages of a 110 000-episode table) took the
+   * database 0.8-1.0 s of CPU against 0.35-0.5 s for one COPY of the whole table, in two of three rounds here.
    */
-  static final long RANGE_PAGES = 256;
+  static final long RANGE_PAGES = 1024;
   private static final int FIRST_VERSION_WITH_RANGE_SCANS = 14;
 
   private final List<String> copies = new ArrayList<>();

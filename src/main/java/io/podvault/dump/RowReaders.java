@@ -35,8 +35,8 @@ public final class RowReaders implements AutoCloseable {
 
   /** Rows travel in blocks this large: each is hashed and handed on whole. */
   static final int BLOCK_BYTES = 256 * 1024;
-  /** 4 MiB per reader: twice the rows of one range of a split table ({@link CopyPlan#RANGE_PAGES}). */
-  private static final int BLOCKS_PER_READER = 16;
+  /** 8 MiB per reader: about the rows of one range of a split table ({@link CopyPlan#RANGE_PAGES}). */
+  private static final int BLOCKS_PER_READER = 32;
   /** Rows between two updates of a block's row count, which the progress shown is made of. */
   private static final int COUNT_EVERY_ROWS = 1_000;
   private static final long STOP_WAIT_SECONDS = 10;
