@@ -121,7 +121,7 @@ public final class RowReaders implements AutoCloseable {
     AtomicInteger next = new AtomicInteger();
     for (Reader reader : readers) {
       CopyOutConnection c = reader.connection();
-      reader.thread.submit(() -> readCopies(c, reader.free, copies, out, next));
+      reader.thread.submit(() -> readCopies(c, reader, copies, out, next));
     }
     return new Rows(out);
   }
@@ -163,10 +163,10 @@ public final class RowReaders implements AutoCloseable {
    * One reader's loop: takes the next COPY nobody has taken until none is left. A failure ends the COPY's rows with
    * it, which is where the writer, taking the rows in order, meets it; this reader then stops.
    */
-  private static Void readCopies(CopyOutConnection c, BlockingQueue<Block> free, List<String> copies,
+  private static Void readCopies(CopyOutConnection c, Reader reader, List<String> copies,
     List<BlockingQueue<Block>> out, AtomicInteger next) {
     for (int i = next.getAndIncrement(); i < copies.size(); i = next.getAndIncrement()) {
-      Filler filler = new Filler(free, out.get(i));
+      Filler filler = new Filler(reader, out.get(i));
       try {
         long rows = c.copyOut(copies.get(i), filler, COUNT_EVERY_ROWS, filler::rowsSoFar);
         filler.end(rows);
@@ -263,13 +263,13 @@ public final class RowReaders implements AutoCloseable {
   /** Gathers one COPY's rows into blocks and hands each on when full; waits for a free block when there is none. */
   private static final class Filler extends OutputStream {
 
-    private final BlockingQueue<Block> free;
+    private final Reader reader;
     private final BlockingQueue<Block> out;
     private Block block;
     private long rows;
 
-    Filler(BlockingQueue<Block> free, BlockingQueue<Block> out) {
-      this.free = free;
+    Filler(Reader reader, BlockingQueue<Block> out) {
+      this.reader = reader;
       this.out = out;
     }
 
@@ -286,7 +286,7 @@ public final class RowReaders implements AutoCloseable {
     public void write(byte[] bytes, int offset, int length) throws IOException {
       while (length > 0) {
         if (block == null) {
-          block = takeFree();
+          block = reader.takeFree();
         }
         int n = Math.min(length, block.bytes.length - block.length);
         System.arraycopy(bytes, offset, block.bytes, block.length, n);
@@ -311,15 +311,6 @@ public final class RowReaders implements AutoCloseable {
       out.add(block);
       block = null;
     }
-
-    private Block takeFree() throws InterruptedIOException {
-      try {
-        return free.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("the backup was stopped");
-      }
-    }
   }
 
   /** One connection with its thread and its blocks. */
@@ -327,13 +318,30 @@ public final class RowReaders implements AutoCloseable {
 
     final ExecutorService thread;
     final Future<CopyOutConnection> opening;
-    final BlockingQueue<Block> free = new ArrayBlockingQueue<>(BLOCKS_PER_READER);
+    private final BlockingQueue<Block> free = new ArrayBlockingQueue<>(BLOCKS_PER_READER);
+    /** Blocks made so far; only the reader's thread makes them, when none is free, up to the limit. */
+    private int made;
 
     Reader(ExecutorService thread, Future<CopyOutConnection> opening) {
       this.thread = thread;
       this.opening = opening;
-      for (int i = 0; i < BLOCKS_PER_READER; i++) {
-        free.add(new Block(new byte[BLOCK_BYTES], free, false, 0, null));
+    }
+
+    /** A free block: one given back, a new one while fewer than the limit exist, or else the next given back. */
+    Block takeFree() throws InterruptedIOException {
+      Block block = free.poll();
+      if (block != null) {
+        return block;
+      }
+      if (made < BLOCKS_PER_READER) {
+        made++;
+        return new Block(new byte[BLOCK_BYTES], free, false, 0, null);
+      }
+      try {
+        return free.take();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("the backup was stopped");
       }
     }
 
