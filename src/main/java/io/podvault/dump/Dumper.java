@@ -53,8 +53,10 @@ public final class Dumper {
   private static final int BUFFER_BYTES = RowReaders.BLOCK_BYTES;
   private static final String SCHEMA = Migrations.APP_SCHEMA;
   private static final String BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  /** Each table's size in pages, with the shared buffers' (in pages too) on every row. */
   private static final String TABLE_PAGES =
-    "SELECT c.relname, pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint "
+    "SELECT c.relname, pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint, "
+      + "(SELECT s.setting::bigint FROM pg_catalog.pg_settings s WHERE s.name = 'shared_buffers') "
       + "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       + "WHERE n.nspname = ? AND c.relkind IN ('r', 'p')";
 
@@ -175,16 +177,18 @@ public final class Dumper {
     }
     readers.joinSnapshot(snapshot, BEGIN_SNAPSHOT);
     Map<String, Long> pages = new HashMap<>();
+    long sharedBufferPages = 0;
     try (PreparedStatement ps = connection.prepareStatement(TABLE_PAGES)) {
       ps.setString(1, SCHEMA);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           pages.put(rs.getString(1), rs.getLong(2));
+          sharedBufferPages = rs.getLong(3);
         }
       }
     }
     RowCounts counting = RowCounts.start(SCHEMA, tables, pages, readers);
-    CopyPlan plan = new CopyPlan(SCHEMA, tables, pages, connection.getMetaData().getDatabaseMajorVersion());
+    CopyPlan plan = new CopyPlan(SCHEMA, tables, pages, sharedBufferPages, connection.getMetaData().getDatabaseMajorVersion());
     return new Reading(counting, plan, readers.read(plan.copies()));
   }
 
