@@ -9,6 +9,7 @@ import io.podvault.db.Connections;
 import io.podvault.db.DataFolder;
 import io.podvault.db.EmbeddedDatabase;
 import io.podvault.db.Migrations;
+import io.podvault.dump.BackupWarmUp;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.job.JobVerticle;
 import io.podvault.web.WebVerticle;
@@ -81,7 +82,8 @@ public final class Podvault {
     return vertx.deployVerticle(new JobVerticle(),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(verticleConfig))
       .compose(job -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig))
-        .map(webId -> new Podvault(vertx, config, folder, embedded, db, web, List.of(webId, job))));
+        .map(webId -> new Podvault(vertx, config, folder, embedded, db, web, List.of(webId, job))))
+      .onSuccess(started -> BackupWarmUp.start(db));
   }
 
   public int httpPort() {

@@ -10,20 +10,23 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 
 /**
  * Writes a backup of the application schema from one consistent snapshot, in either {@link DumpFormat}:
  * podvault's (header, schema, every row through COPY, sequence values, constraints and indexes, then the
- * sealed trailer) or PinePods' data-only file ({@link PinePodsScript}). Two connections share the snapshot:
- * the JDBC one reads the catalog and counts the rows, the {@link CopyOutConnection} streams the rows. The
- * caller owns both (the JDBC one of kind {@code SNAPSHOT}, which no server-wide timeout ends while it sits
- * idle in its transaction); {@link #dump} opens and ends the snapshot's transactions on them.
+ * sealed trailer) or PinePods' data-only file ({@link PinePodsScript}). The JDBC connection holds the snapshot,
+ * reads the catalog once ({@link #begin}) and counts rows; the {@link RowReaders} join the snapshot, count the
+ * rest and read the rows side by side, which this class writes in the file's order. The caller owns the JDBC
+ * connection (of kind {@code SNAPSHOT}, which no server-wide timeout ends while it sits idle in its transaction);
+ * the dump closes the readers when it ends.
  */
 public final class Dumper {
 
@@ -42,36 +45,63 @@ public final class Dumper {
   public record TableCount(String name, long rows) {
   }
 
-  /** The snapshot's catalog, with the row counts it has started. */
-  private record Snapshot(Catalog catalog, RowCounts counting) {
+  /** The rows being read, with the counts that the header waits for. */
+  private record Reading(RowCounts counting, CopyPlan plan, RowReaders.Rows rows) {
   }
 
-  /** Rows between two progress reports; small enough for smooth bars, large enough to cost nothing. */
-  private static final int REPORT_EVERY_ROWS = 2_000;
-  /** Rows are gathered into blocks this large, each hashed at once (when the file is sealed) and handed on whole. */
-  private static final int BUFFER_BYTES = 256 * 1024;
+  /** Small writes are gathered into blocks this large, each hashed at once (when the file is sealed) and handed on whole. */
+  private static final int BUFFER_BYTES = RowReaders.BLOCK_BYTES;
   private static final String SCHEMA = Migrations.APP_SCHEMA;
   private static final String BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  /** Each table's size in pages, with the shared buffers' (in pages too) on every row. */
+  private static final String TABLE_PAGES =
+    "SELECT c.relname, pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::bigint, "
+      + "(SELECT s.setting::bigint FROM pg_catalog.pg_settings s WHERE s.name = 'shared_buffers') "
+      + "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      + "WHERE n.nspname = ? AND c.relkind IN ('r', 'p')";
 
   private final Connection connection;
-  private final CopyOutConnection rows;
+  private final RowReaders readers;
   private final String password;
   private final DumpFormat format;
   private final Listener listener;
+  private Catalog catalog;
+
+  /** A dump whose rows are read on one connection, which it closes when it ends. */
+  public Dumper(Connection connection, CopyOutConnection rows, String password, DumpFormat format, Listener listener) {
+    this(connection, RowReaders.using(List.of(rows)), password, format, listener);
+  }
 
   /** @param password seals podvault's file; PinePods' file is not sealed */
-  public Dumper(Connection connection, CopyOutConnection rows, String password, DumpFormat format, Listener listener) {
+  public Dumper(Connection connection, RowReaders readers, String password, DumpFormat format, Listener listener) {
     this.connection = connection;
-    this.rows = rows;
+    this.readers = readers;
     this.password = password;
     this.format = format;
     this.listener = listener;
   }
 
+  /**
+   * Begins the snapshot, reads its catalog and locks its tables, once: a check of the schema before the dump reads
+   * the same catalog as the dump.
+   */
+  public Catalog begin() throws SQLException {
+    if (catalog == null) {
+      // Autocommit stays on: the explicit BEGIN is what sets the snapshot's isolation and read-only mode.
+      try (Statement s = connection.createStatement()) {
+        s.execute(BEGIN_SNAPSHOT);
+        Catalog read = new CatalogReader(connection, SCHEMA).read();
+        lockTables(s, read);
+        catalog = read;
+      }
+    }
+    return catalog;
+  }
+
   /** Writes the whole file to {@code out}; a sealed file's trailer is written only when everything before it was. */
   public void dump(OutputStream out) throws SQLException, IOException {
-    // Autocommit stays on: the explicit BEGIN is what sets the snapshot's isolation and read-only mode.
     try (Statement s = connection.createStatement()) {
+      begin();
       if (format == DumpFormat.PINEPODS) {
         dumpForPinePods(s, out);
       } else {
@@ -80,28 +110,28 @@ public final class Dumper {
     } catch (SQLException | IOException | RuntimeException e) {
       rollbackQuietly();
       throw e;
+    } finally {
+      readers.close();
     }
   }
 
   private void dumpSealed(Statement s, OutputStream out) throws SQLException, IOException {
-    // The slow key derivation runs beside the catalog read and the row counts, which wait on the server.
-    Seal seal = Seal.fresh();
-    CompletableFuture<byte[]> key = CompletableFuture.supplyAsync(() -> seal.key(password));
-    Snapshot snapshot = openSnapshot(s);
-    Catalog catalog = snapshot.catalog();
-    List<TableCount> counts = snapshot.counting().finish(s, catalog.tables());
+    // A key this process has not derived yet is derived beside the row counts, which wait on the server.
+    SealingKey.Derived sealing = SealingKey.forPassword(password);
+    Reading reading = startReading(s, catalog.tables());
+    List<TableCount> counts = reading.counting().finish(s, catalog.tables());
     listener.planned(counts);
 
     MessageDigest sha256 = Seal.sha256();
     HashingBuffer body = new HashingBuffer(out, sha256, BUFFER_BYTES);
-    writeHeader(body, s, counts, seal);
+    writeHeader(body, s, counts, sealing.seal());
     SchemaScript script = new SchemaScript(catalog, SCHEMA);
     writeStatements(body, BackupFormat.PROLOGUE);
     writeStatements(body, script.preData());
     for (int i = 0; i < catalog.tables().size(); i++) {
       Table table = catalog.tables().get(i);
       write(body, script.copyFrom(table) + "\n");
-      copyRows(body, script.copyTo(table), table, counts.get(i).rows());
+      copyRows(body, reading, i, table, counts.get(i).rows());
     }
     writeStatements(body, script.sequenceValues());
     writeStatements(body, script.postData());
@@ -110,16 +140,16 @@ public final class Dumper {
     byte[] digest = sha256.digest();
     JsonObject trailer = new JsonObject()
       .put(BackupFormat.TRAILER_SHA256, BackupFormat.HEX.formatHex(digest))
-      .put(BackupFormat.TRAILER_HMAC, BackupFormat.HEX.formatHex(Seal.hmac(key.join(), digest)));
+      .put(BackupFormat.TRAILER_HMAC, BackupFormat.HEX.formatHex(Seal.hmac(RowReaders.await(sealing.key()), digest)));
     out.write((BackupFormat.TRAILER_PREFIX + trailer.encode() + "\n").getBytes(StandardCharsets.UTF_8));
     out.flush();
   }
 
   private void dumpForPinePods(Statement s, OutputStream out) throws SQLException, IOException {
-    Snapshot snapshot = openSnapshot(s);
-    PinePodsScript script = PinePodsScript.read(connection, snapshot.catalog(), SCHEMA);
+    PinePodsScript script = PinePodsScript.read(connection, catalog, SCHEMA);
     List<Table> tables = script.tables();
-    List<TableCount> counts = snapshot.counting().finish(s, tables);
+    Reading reading = startReading(s, tables);
+    List<TableCount> counts = reading.counting().finish(s, tables);
     listener.planned(counts);
 
     HashingBuffer body = new HashingBuffer(out, null, BUFFER_BYTES);
@@ -127,7 +157,7 @@ public final class Dumper {
     for (int i = 0; i < tables.size(); i++) {
       Table table = tables.get(i);
       write(body, script.beforeRows(table, i == 0));
-      copyRows(body, script.copyTo(table), table, counts.get(i).rows());
+      copyRows(body, reading, i, table, counts.get(i).rows());
       write(body, script.afterRows(table));
     }
     write(body, script.sequenceValues());
@@ -135,32 +165,38 @@ public final class Dumper {
     commit(s, body);
   }
 
-  /** Begins the snapshot on both connections, starts the row counts, reads the catalog and locks its tables. */
-  private Snapshot openSnapshot(Statement s) throws SQLException, IOException {
-    s.execute(BEGIN_SNAPSHOT);
-    shareSnapshot(s);
-    RowCounts counting = RowCounts.start(s, rows);
-    Catalog catalog = new CatalogReader(connection, SCHEMA).read();
-    lockTables(s, catalog);
-    return new Snapshot(catalog, counting);
-  }
-
-  /** Both transactions must have lasted to the end: a file is whole and consistent only then. */
-  private void commit(Statement s, OutputStream body) throws SQLException, IOException {
-    body.flush();
-    rows.execute("COMMIT");
-    s.execute("COMMIT");
-  }
-
-  /** Starts the rows' connection in this transaction's snapshot, so both see the same data. */
-  private void shareSnapshot(Statement s) throws SQLException, IOException {
+  /**
+   * Brings the readers into this transaction's snapshot, gives each its share of the row counts, then every COPY
+   * of {@code tables}: they read ahead while the header waits for the counts.
+   */
+  private Reading startReading(Statement s, List<Table> tables) throws SQLException, IOException {
     String snapshot;
     try (ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_export_snapshot()")) {
       rs.next();
       snapshot = rs.getString(1);
     }
-    rows.execute(BEGIN_SNAPSHOT);
-    rows.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
+    readers.joinSnapshot(snapshot, BEGIN_SNAPSHOT);
+    Map<String, Long> pages = new HashMap<>();
+    long sharedBufferPages = 0;
+    try (PreparedStatement ps = connection.prepareStatement(TABLE_PAGES)) {
+      ps.setString(1, SCHEMA);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          pages.put(rs.getString(1), rs.getLong(2));
+          sharedBufferPages = rs.getLong(3);
+        }
+      }
+    }
+    RowCounts counting = RowCounts.start(SCHEMA, tables, pages, readers);
+    CopyPlan plan = new CopyPlan(SCHEMA, tables, pages, sharedBufferPages, connection.getMetaData().getDatabaseMajorVersion());
+    return new Reading(counting, plan, readers.read(plan.copies()));
+  }
+
+  /** Every transaction must have lasted to the end: a file is whole and consistent only then. */
+  private void commit(Statement s, OutputStream body) throws SQLException, IOException {
+    body.flush();
+    readers.commit();
+    s.execute("COMMIT");
   }
 
   /** Keeps the tables from being altered or dropped while they are read, as pg_dump does. */
@@ -215,9 +251,20 @@ public final class Dumper {
   }
 
   /** A table's rows, each line as COPY writes it, then the end-of-data line and a blank line. */
-  private void copyRows(OutputStream body, String copyTo, Table table, long expected) throws SQLException, IOException {
+  private void copyRows(OutputStream body, Reading reading, int index, Table table, long expected)
+    throws SQLException, IOException {
     listener.tableStarted(table.name(), expected);
-    long copied = rows.copyOut(copyTo, body, REPORT_EVERY_ROWS, n -> listener.rowsCopied(table.name(), n));
+    long copied = 0;
+    for (int copy = reading.plan().first(index); copy < reading.plan().end(index); copy++) {
+      RowReaders.Block block = reading.rows().take(copy);
+      while (!block.end) {
+        body.write(block.bytes, 0, block.length);
+        listener.rowsCopied(table.name(), copied + block.rows);
+        reading.rows().release(block);
+        block = reading.rows().take(copy);
+      }
+      copied += block.rows;
+    }
     if (copied != expected) {
       throw new SQLException("table " + table.name() + " gave " + copied + " rows where the snapshot counted " + expected);
     }
@@ -227,7 +274,7 @@ public final class Dumper {
   }
 
   private void rollbackQuietly() {
-    rows.close(); // a transaction that only read ends with its session
+    readers.close(); // a transaction that only read ends with its session
     try {
       if (!connection.isClosed()) {
         try (Statement s = connection.createStatement()) {

@@ -32,8 +32,17 @@ final class HashingBuffer extends OutputStream {
     block[filled++] = (byte) b;
   }
 
+  /** A write of a block or more (a reader's block of rows) is digested and passed on as it is, not copied first. */
   @Override
   public void write(byte[] bytes, int offset, int length) throws IOException {
+    if (length >= block.length) {
+      pass();
+      if (digest != null) {
+        digest.update(bytes, offset, length);
+      }
+      out.write(bytes, offset, length);
+      return;
+    }
     while (length > 0) {
       if (filled == block.length) {
         pass();

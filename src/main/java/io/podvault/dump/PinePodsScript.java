@@ -111,11 +111,6 @@ final class PinePodsScript {
       + "COPY " + name(table.name()) + " (" + columnList(table) + ") FROM stdin;\n";
   }
 
-  /** The COPY that reads the same rows out of the server. */
-  String copyTo(Table table) {
-    return "COPY " + name(table.name()) + " (" + columnList(table) + ") TO STDOUT";
-  }
-
   /** What follows a table's end-of-data line and the blank line after it. */
   String afterRows(Table table) {
     return "\nALTER TABLE " + name(table.name()) + " ENABLE TRIGGER ALL;\n\n";

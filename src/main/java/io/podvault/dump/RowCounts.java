@@ -1,7 +1,5 @@
 package io.podvault.dump;
 
-import io.podvault.db.CopyOutConnection;
-import io.podvault.db.Migrations;
 import io.podvault.db.Sql;
 import io.podvault.dump.Catalog.Table;
 import io.podvault.dump.Dumper.TableCount;
@@ -14,13 +12,14 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 
 /**
- * Counts every table's rows in the dump's snapshot, for the header, on both of its connections at once:
- * {@link #start} deals the tables, largest first, alternately to the two, and hands the COPY connection its
- * share in one batch, which it counts while the JDBC connection reads the catalog; {@link #finish} counts
- * the rest on the JDBC connection and collects the batch's numbers. The header waits about as long as the
- * largest count, not for all of them one after another.
+ * Counts every table's rows in the dump's snapshot, for the header, on all of its connections at once:
+ * {@link #start} deals the tables, largest first, to the JDBC connection and each reader, and gives each reader
+ * its share in one batch, which it counts before it starts reading; {@link #finish} counts the JDBC connection's
+ * share and collects the readers' numbers. The header waits about as long as the largest share, and the readers
+ * read ahead as soon as their own share is counted.
  */
 final class RowCounts {
 
@@ -32,63 +31,70 @@ final class RowCounts {
    */
   private static final String COUNT_SETTINGS = "SET LOCAL enable_seqscan = off; SET LOCAL jit = off;\n";
   private static final String DEFAULT_SETTINGS = "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL jit TO DEFAULT";
-  /** The tables, largest first by the planner's estimate of their rows (pages, where never analyzed). */
-  private static final String TABLE_SIZES =
-    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-      + Sql.literal(Migrations.APP_SCHEMA) + " AND c.relkind IN ('r', 'p') ORDER BY greatest(c.reltuples::bigint, c.relpages::bigint) DESC";
 
-  private final CopyOutConnection rows;
-  private final List<String> theirs;
+  private final String schema;
   private final List<String> ours;
+  private final List<List<String>> theirs;
+  private final List<Future<List<Long>>> theirCounts;
 
-  private RowCounts(CopyOutConnection rows, List<String> theirs, List<String> ours) {
-    this.rows = rows;
-    this.theirs = theirs;
+  private RowCounts(String schema, List<String> ours, List<List<String>> theirs, List<Future<List<Long>>> theirCounts) {
+    this.schema = schema;
     this.ours = ours;
+    this.theirs = theirs;
+    this.theirCounts = theirCounts;
   }
 
-  /** Deals out the tables and starts the COPY connection's share. */
-  static RowCounts start(Statement s, CopyOutConnection rows) throws SQLException, IOException {
-    List<String> theirs = new ArrayList<>();
-    List<String> ours = new ArrayList<>();
-    try (ResultSet rs = s.executeQuery(TABLE_SIZES)) {
-      while (rs.next()) {
-        (theirs.size() <= ours.size() ? theirs : ours).add(rs.getString(1));
-      }
+  /** Deals out the tables by their size in pages and starts the readers' shares. */
+  static RowCounts start(String schema, List<Table> tables, Map<String, Long> pages, RowReaders readers)
+    throws SQLException {
+    List<String> largestFirst = tables.stream().map(Table::name)
+      .sorted(Comparator.comparingLong((String name) -> pages.getOrDefault(name, 0L)).reversed()).toList();
+    List<List<String>> shares = new ArrayList<>();
+    for (int i = 0; i <= readers.size(); i++) {
+      shares.add(new ArrayList<>());
     }
-    StringBuilder batch = new StringBuilder(COUNT_SETTINGS);
-    theirs.forEach(table -> batch.append(countQuery(table)).append(";\n"));
-    rows.submit(batch.append(DEFAULT_SETTINGS).toString());
-    return new RowCounts(rows, theirs, ours);
+    for (int i = 0; i < largestFirst.size(); i++) {
+      shares.get(i % shares.size()).add(largestFirst.get(i));
+    }
+    List<List<String>> theirs = shares.subList(1, shares.size());
+    List<Future<List<Long>>> counts = new ArrayList<>();
+    for (int i = 0; i < theirs.size(); i++) {
+      StringBuilder batch = new StringBuilder(COUNT_SETTINGS);
+      theirs.get(i).forEach(table -> batch.append(countQuery(schema, table)).append(";\n"));
+      counts.add(readers.numbers(i, batch.append(DEFAULT_SETTINGS).toString()));
+    }
+    return new RowCounts(schema, shares.get(0), theirs, counts);
   }
 
   /** Each of {@code tables} with its rows, in that order. */
   List<TableCount> finish(Statement s, List<Table> tables) throws SQLException, IOException {
     Map<String, Long> counts = new HashMap<>();
-    s.execute(COUNT_SETTINGS);
-    for (String table : ours) {
-      try (ResultSet rs = s.executeQuery(countQuery(table))) {
+    if (!ours.isEmpty()) {
+      // One query, one round trip, for the whole share: each count is a column of its one row.
+      List<String> columns = ours.stream().map(table -> "(" + countQuery(schema, table) + ")").toList();
+      s.execute(COUNT_SETTINGS);
+      try (ResultSet rs = s.executeQuery("SELECT " + String.join(", ", columns))) {
         rs.next();
-        counts.put(table, rs.getLong(1));
+        for (int i = 0; i < ours.size(); i++) {
+          counts.put(ours.get(i), rs.getLong(i + 1));
+        }
       }
+      s.execute(DEFAULT_SETTINGS);
     }
-    s.execute(DEFAULT_SETTINGS);
-    List<Long> theirCounts = rows.readNumbers();
     for (int i = 0; i < theirs.size(); i++) {
-      counts.put(theirs.get(i), theirCounts.get(i));
+      List<Long> numbers = RowReaders.await(theirCounts.get(i));
+      for (int j = 0; j < theirs.get(i).size(); j++) {
+        counts.put(theirs.get(i).get(j), numbers.get(j));
+      }
     }
     List<TableCount> result = new ArrayList<>();
     for (Table table : tables) {
-      Long count = counts.get(table.name());
-      if (count == null) {
-        throw new SQLException("table " + table.name() + " appeared while the dump started; try again");
-      }
-      result.add(new TableCount(table.name(), count));
+      result.add(new TableCount(table.name(), counts.get(table.name())));
     }
     return result;
   }
 
-  private static String countQuery(String table) {
-    return "SELECT count(*) FROM " + Sql.qualified(Migrations.APP_SCHEMA, table);
+  private static String countQuery(String schema, String table) {
+    return "SELECT count(*) FROM " + Sql.qualified(schema, table);
   }
 }

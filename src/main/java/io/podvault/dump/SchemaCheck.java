@@ -58,7 +58,12 @@ public final class SchemaCheck {
 
   /** Refuses a job, with {@link JobFailure#SCHEMA_MISMATCH}, while the live schema differs from podvault's migrations. */
   public void require(Connection c) throws JobException, SQLException {
-    List<String> found = differences(c);
+    require(c, new CatalogReader(c, LIVE, false).read());
+  }
+
+  /** The same, with the live schema's catalog already read on {@code c} (a backup's, in its snapshot). */
+  public void require(Connection c, Catalog live) throws JobException, SQLException {
+    List<String> found = differences(c, live);
     if (!found.isEmpty()) {
       throw new JobException(JobFailure.SCHEMA_MISMATCH, refusal(found));
     }
@@ -66,7 +71,11 @@ public final class SchemaCheck {
 
   /** What differs between the live schema and the migrations', in words; empty when nothing does. */
   public List<String> differences(Connection c) throws SQLException {
-    List<String> found = compare(expected, new CatalogReader(c, LIVE, false).read());
+    return differences(c, new CatalogReader(c, LIVE, false).read());
+  }
+
+  private List<String> differences(Connection c, Catalog live) throws SQLException {
+    List<String> found = compare(expected, live);
     found.addAll(outsideDependents(c));
     return found;
   }

@@ -79,11 +79,6 @@ public final class SchemaScript {
     return "COPY " + name(table.name()) + " (" + columnList(table) + ") FROM stdin;";
   }
 
-  /** The COPY that reads the same rows out of the server. */
-  public String copyTo(Table table) {
-    return "COPY " + name(table.name()) + " (" + columnList(table) + ") TO STDOUT";
-  }
-
   private static String columnList(Table table) {
     return String.join(", ", table.copyColumns().stream().map(c -> Sql.ident(c.name())).toList());
   }

@@ -5,10 +5,10 @@ import io.podvault.contract.JobException;
 import io.podvault.contract.JobFailure;
 import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
-import io.podvault.db.CopyOutConnection;
 import io.podvault.db.JobLock;
 import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Dumper;
+import io.podvault.dump.RowReaders;
 import io.podvault.dump.SchemaCheck;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -18,26 +18,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One backup: refused unless the administrator typed this server's database password, then holding the job
- * lock on its snapshot connection and dumping from that snapshot into the download stream; a second
- * connection streams the rows. The password also seals the file.
+ * lock on its snapshot connection and dumping from that snapshot into the download stream; the schema check
+ * reads the snapshot's catalog, which the dump then writes, and {@value #READERS} more connections read the
+ * rows. The password also seals the file.
  */
 final class BackupJob implements Runnable {
 
   private static final Logger LOG = LoggerFactory.getLogger(BackupJob.class);
+  /**
+   * Connections that read rows side by side. On two cores, COPY of a 2.2-million-row database to a null stream
+   * took 2.2-2.6 s on two connections against 3.5-4.7 s on one (load average 8).
+   */
+  static final int READERS = 2;
 
   private final Connection connection;
-  private final CopyOutConnection rows;
-  private final String password;
-  private final DumpFormat format;
+  private final RowReaders rows;
+  private final Dumper dumper;
   private final JobProgress progress;
   private final StreamSender stream;
 
-  private BackupJob(Connection connection, CopyOutConnection rows, String password, DumpFormat format,
-    JobProgress progress, StreamSender stream) {
+  private BackupJob(Connection connection, RowReaders rows, Dumper dumper, JobProgress progress, StreamSender stream) {
     this.connection = connection;
     this.rows = rows;
-    this.password = password;
-    this.format = format;
+    this.dumper = dumper;
     this.progress = progress;
     this.stream = stream;
   }
@@ -52,24 +55,27 @@ final class BackupJob implements Runnable {
     if (!db.passwordMatches(password)) {
       throw JobException.wrongDatabasePassword();
     }
+    // The readers sign in while this thread takes the lock and reads the catalog.
+    RowReaders rows = RowReaders.open(db, READERS);
     Connection connection = null;
-    CopyOutConnection rows = null;
     try {
       connection = Connections.open(db, Connections.Kind.SNAPSHOT);
       if (!JobLock.tryAcquire(connection)) {
         throw JobException.jobRunning();
       }
-      schema.require(connection);
-      rows = Connections.copyOut(db);
+      Dumper dumper = new Dumper(connection, rows, password, format, new ProgressListener(progress));
+      schema.require(connection, dumper.begin());
+      rows.awaitConnected();
       progress.begin();
-      return new BackupJob(connection, rows, password, format, progress, stream);
-    } catch (JobException | SQLException e) {
-      if (rows != null) {
-        rows.close();
-      }
+      return new BackupJob(connection, rows, dumper, progress, stream);
+    } catch (JobException | SQLException | RuntimeException e) {
+      rows.close();
       closeQuietly(connection);
       if (e instanceof JobException refused) {
         throw refused;
+      }
+      if (e instanceof RuntimeException bug) {
+        throw bug;
       }
       throw new JobException(JobFailure.DATABASE_UNAVAILABLE, "the database failed while starting the backup: " + e.getMessage(), e);
     }
@@ -84,7 +90,7 @@ final class BackupJob implements Runnable {
   @Override
   public void run() {
     try {
-      new Dumper(connection, rows, password, format, new ProgressListener()).dump(stream);
+      dumper.dump(stream);
       stream.drain();
     } catch (Exception e) {
       String message = "the backup failed and the download was aborted: " + e.getMessage();
@@ -116,9 +122,14 @@ final class BackupJob implements Runnable {
     }
   }
 
-  private final class ProgressListener implements Dumper.Listener {
+  private static final class ProgressListener implements Dumper.Listener {
 
+    private final JobProgress progress;
     private long rowsReported;
+
+    ProgressListener(JobProgress progress) {
+      this.progress = progress;
+    }
 
     @Override
     public void planned(List<Dumper.TableCount> tables) {
