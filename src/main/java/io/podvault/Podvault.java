@@ -79,11 +79,15 @@ public final class Podvault {
                                         DbCoordinates db) {
     JsonObject verticleConfig = new JsonObject().put("config", config.toJson()).put("db", db.toJson());
     WebVerticle web = new WebVerticle();
-    return vertx.deployVerticle(new JobVerticle(),
+    JobVerticle jobs = new JobVerticle();
+    return vertx.deployVerticle(jobs,
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(verticleConfig))
       .compose(job -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig))
         .map(webId -> new Podvault(vertx, config, folder, embedded, db, web, List.of(webId, job))))
-      .onSuccess(started -> BackupWarmUp.start(db));
+      .onSuccess(started -> {
+        BackupWarmUp.start(db);
+        jobs.prepareForRestores();
+      });
   }
 
   public int httpPort() {

@@ -16,6 +16,7 @@ import io.podvault.dump.DumpFormat;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
+import io.podvault.restore.SpareShadow;
 import io.podvault.restore.StoredUpload;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -56,6 +57,7 @@ public class JobVerticle extends VerticleBase {
   /** Derived at the first restore, not at start: the web verticle's derivation already lengthens the start. */
   private SigningKeySeal seal;
   private ExecutorService jobThread;
+  private SpareShadow spare;
   private volatile Runnable abortRunning;
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
@@ -76,7 +78,8 @@ public class JobVerticle extends VerticleBase {
     DataFolder.createPrivateDirectories(restoreDir);
     store = new JobStore(db);
     schema = SchemaCheck.of(db);
-    restoreSetup = new RestoreJob.Setup(vertx, db, schema, restoreDir, uploadStallMillis, restoreWorkers, this::seal);
+    spare = new SpareShadow(db);
+    restoreSetup = new RestoreJob.Setup(vertx, db, schema, restoreDir, uploadStallMillis, restoreWorkers, spare, this::seal);
     warnOfSchemaDifferences();
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
     ChunkCodec.registerOn(vertx.eventBus());
@@ -85,6 +88,14 @@ public class JobVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_START, this::startRestore);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_UPLOAD, this::uploadEvent);
     return Future.succeededFuture();
+  }
+
+  /**
+   * Builds the spare shadow schema of the next restore in the background; called once the server is up, so
+   * that it does not lengthen the start.
+   */
+  public void prepareForRestores() {
+    spare.build();
   }
 
   /** The signing key's seal, the same for every restore of this process (the key's salt never changes). */
@@ -104,6 +115,7 @@ public class JobVerticle extends VerticleBase {
     }
     jobThread.shutdown();
     jobThread.awaitTermination(30, TimeUnit.SECONDS);
+    spare.close();
     store.close();
     return Future.succeededFuture();
   }
@@ -157,6 +169,7 @@ public class JobVerticle extends VerticleBase {
         job.run();
       } finally {
         context.runOnContext(v -> restores.remove(id));
+        spare.build();
       }
     }, job::abort);
   }

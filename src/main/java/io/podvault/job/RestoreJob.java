@@ -18,6 +18,7 @@ import io.podvault.restore.LoadFailedException;
 import io.podvault.restore.LoadPlan;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
+import io.podvault.restore.SpareShadow;
 import io.podvault.restore.StoredUpload;
 import io.podvault.restore.StoppedException;
 import io.vertx.core.Vertx;
@@ -53,7 +54,7 @@ final class RestoreJob {
 
   /** How a restore job is set up: the same for every restore of this process. */
   record Setup(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path uploadFolder, long uploadStallMillis,
-               ShadowLoader.Workers workers, Seals seals) {
+               ShadowLoader.Workers workers, SpareShadow spare, Seals seals) {
   }
 
   private final Setup setup;
@@ -70,8 +71,8 @@ final class RestoreJob {
     this.lock = lock;
     this.upload = upload;
     this.verdictAddress = verdictAddress;
-    this.loader = new ShadowLoader(setup.db(), progress.id(), upload.path(), setup.workers(), setup.uploadStallMillis(),
-      new Listener());
+    this.loader = new ShadowLoader(setup.db(), progress.id(), upload.path(), setup.workers(), setup.spare(),
+      setup.uploadStallMillis(), new Listener());
   }
 
   /**

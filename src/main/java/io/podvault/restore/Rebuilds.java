@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,7 +47,11 @@ final class Rebuilds {
   private final Set<String> built = new HashSet<>();
   private final int statements;
 
-  private Rebuilds(String schema, Catalog shadow) {
+  /**
+   * @param definitions applied to every key, foreign key and index definition of {@code shadow}: the identity,
+   *     or the rename of the schema they were read in
+   */
+  private Rebuilds(String schema, Catalog shadow, UnaryOperator<String> definitions) {
     for (Catalog.Table table : shadow.tables()) {
       keysAndIndexes.put(table.name(), new ArrayList<>());
     }
@@ -57,15 +62,16 @@ final class Rebuilds {
       }
       count++;
       String table = Sql.qualified(schema, constraint.table());
-      String add = "ALTER TABLE ONLY " + table + " ADD CONSTRAINT " + Sql.ident(constraint.name()) + " " + constraint.definition();
+      String definition = definitions.apply(constraint.definition());
+      String add = "ALTER TABLE ONLY " + table + " ADD CONSTRAINT " + Sql.ident(constraint.name()) + " " + definition;
       if (!"f".equals(constraint.kind())) {
         keysAndIndexes.get(constraint.table()).add(new Statement(constraint.table(), add));
         continue;
       }
-      referenced.computeIfAbsent(constraint.table(), t -> new HashSet<>()).add(referencedTable(constraint));
+      referenced.computeIfAbsent(constraint.table(), t -> new HashSet<>()).add(referencedTable(constraint.name(), definition));
       ForeignKeys group = foreignKeys.computeIfAbsent(constraint.table(),
         t -> new ForeignKeys(t, new ArrayList<>(), new ArrayList<>()));
-      if (constraint.definition().endsWith(" NOT VALID")) {
+      if (definition.endsWith(" NOT VALID")) {
         group.add().add(add);
       } else {
         group.add().add(add + " NOT VALID");
@@ -74,7 +80,7 @@ final class Rebuilds {
       }
     }
     for (Catalog.Index index : shadow.indexes()) {
-      keysAndIndexes.get(index.table()).add(new Statement(index.table(), index.definition()));
+      keysAndIndexes.get(index.table()).add(new Statement(index.table(), definitions.apply(index.definition())));
     }
     keysAndIndexes.forEach((table, list) -> unbuilt.put(table, list.size()));
     referenced.forEach((table, targets) -> {
@@ -110,14 +116,30 @@ final class Rebuilds {
     }
     c.commit();
     c.setAutoCommit(true);
-    return new Rebuilds(schema, shadow);
+    return new Rebuilds(schema, shadow, UnaryOperator.identity());
   }
 
-  private static String referencedTable(Catalog.Constraint foreignKey) {
-    Matcher m = REFERENCES.matcher(foreignKey.definition());
+  /**
+   * What rebuilds the keys and indexes {@link #dropFrom} dropped from schema {@code from} (its catalog
+   * {@code shadow}, read there), once that schema has been renamed to {@code to}. PostgreSQL prints the schema of
+   * a table in an index's definition and in a foreign key's reference only; both names are podvault's own, which
+   * it prints without quotes.
+   */
+  static Rebuilds renamed(String from, String to, Catalog shadow) {
+    return new Rebuilds(to, shadow, definition -> {
+      String renamed = definition.replace(" ON " + from + ".", " ON " + to + ".")
+        .replace("REFERENCES " + from + ".", "REFERENCES " + to + ".");
+      if (renamed.contains(from)) {
+        throw new IllegalStateException("a definition names schema " + from + " where it was not expected: " + definition);
+      }
+      return renamed;
+    });
+  }
+
+  private static String referencedTable(String foreignKey, String definition) {
+    Matcher m = REFERENCES.matcher(definition);
     if (!m.find()) {
-      throw new IllegalStateException("cannot read the table foreign key " + foreignKey.name() + " references: "
-        + foreignKey.definition());
+      throw new IllegalStateException("cannot read the table foreign key " + foreignKey + " references: " + definition);
     }
     String name = m.group(1);
     return name.startsWith("\"") ? name.substring(1, name.length() - 1).replace("\"\"", "\"") : name;

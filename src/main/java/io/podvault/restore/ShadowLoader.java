@@ -6,7 +6,6 @@ import io.podvault.db.Connections;
 import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
 import io.podvault.db.Sql;
-import io.podvault.dump.Catalog;
 import io.podvault.dump.CatalogReader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,6 +40,8 @@ public final class ShadowLoader implements CheckedRows {
   private static final String SCHEMA_PREFIX = "podvault_restore_";
   private static final Logger LOG = LoggerFactory.getLogger(ShadowLoader.class);
   private static final int SLOWEST_LOGGED = 5;
+  private static final String LOCK_NOT_AVAILABLE = "55P03";
+  private static final String LEFTOVER_LOCK_WAIT = "5s";
 
   /** What the loader reports once the file has been checked; called from its worker threads. */
   public interface Listener {
@@ -69,6 +70,7 @@ public final class ShadowLoader implements CheckedRows {
   private final Path file;
   private final Listener listener;
   private final Workers workers;
+  private final SpareShadow spare;
   /** How long a table's load waits for the validator to check more of it before giving up. */
   private final long stallMillis;
   private final List<Connection> open = new CopyOnWriteArrayList<>();
@@ -89,9 +91,11 @@ public final class ShadowLoader implements CheckedRows {
   private final Object foreignKeyLock = new Object();
   private final List<Timing> timings = new CopyOnWriteArrayList<>();
 
-  public ShadowLoader(DbCoordinates db, UUID job, Path file, Workers workers, long stallMillis, Listener listener) {
+  public ShadowLoader(DbCoordinates db, UUID job, Path file, Workers workers, SpareShadow spare, long stallMillis,
+                      Listener listener) {
     this.db = db;
     this.workers = workers;
+    this.spare = spare;
     this.schema = schemaOf(job);
     this.file = file;
     this.stallMillis = stallMillis;
@@ -242,31 +246,54 @@ public final class ShadowLoader implements CheckedRows {
     SchemaDrop.dropIfExists(c, schema);
   }
 
-  /** Removes the shadow schemas of restores that a stopped server left; call only under the job lock. */
+  /**
+   * Removes the shadow schemas of restores that a stopped server left, and spare ones ({@link SpareShadow}) but
+   * those another running process is building; call only under the job lock.
+   */
   public static void dropLeftovers(Connection c) throws SQLException {
     List<String> leftovers = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, ?)")) {
+    try (PreparedStatement ps = c.prepareStatement(
+      "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, ?) OR starts_with(nspname, ?)")) {
       ps.setString(1, SCHEMA_PREFIX);
+      ps.setString(2, SpareShadow.PREFIX);
       try (var rs = ps.executeQuery()) {
         while (rs.next()) {
           leftovers.add(rs.getString(1));
         }
       }
     }
-    for (String leftover : leftovers) {
-      SchemaDrop.dropIfExists(c, leftover);
+    try (Statement s = c.createStatement()) {
+      // Another running process may be building its spare: its migrations then hold locks this drop waits for
+      // while they wait for the drop's. Such a spare is no leftover; after a while it is left to its owner.
+      s.execute("SET lock_timeout = '" + LEFTOVER_LOCK_WAIT + "'");
+      for (String leftover : leftovers) {
+        try {
+          SchemaDrop.dropIfExists(c, leftover);
+        } catch (SQLException e) {
+          if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+            throw e;
+          }
+          LOG.info("Schema {} is in use by another running podvault and was left to it", leftover);
+        }
+      }
+    } finally {
+      try (Statement s = c.createStatement()) {
+        s.execute("RESET lock_timeout");
+      }
     }
   }
 
   /**
-   * The first step: the shadow schema at the file's version, built by the migrations, with its keys and
-   * indexes dropped so rows load into bare tables. Releases the loads of the tables already begun.
+   * The first step: the shadow schema at the file's version, the spare one or built by the migrations now, with
+   * its keys and indexes dropped so rows load into bare tables. Releases the loads of the tables already begun.
    */
   private List<ParallelSteps.Step> prepare(Connection c) throws SQLException {
-    drop(c);
-    Migrations.migrateAppSchema(db, schema, MigrationVersion.fromVersion(schemaVersion));
-    Catalog shadow = new CatalogReader(c, schema).read();
-    Rebuilds dropped = Rebuilds.dropFrom(c, schema, shadow);
+    Rebuilds dropped = claimSpare(c);
+    if (dropped == null) {
+      drop(c);
+      Migrations.migrateAppSchema(db, schema, MigrationVersion.fromVersion(schemaVersion));
+      dropped = Rebuilds.dropFrom(c, schema, new CatalogReader(c, schema).read());
+    }
     synchronized (this) {
       rebuilds = dropped;
       statementsLeft = dropped.statements();
@@ -276,6 +303,16 @@ public final class ShadowLoader implements CheckedRows {
         released.addAll(releaseEmptyTables());
       }
       return released;
+    }
+  }
+
+  /** The spare shadow schema as this restore's, or null when there is none to take at the file's version. */
+  private Rebuilds claimSpare(Connection c) {
+    try {
+      return spare.claim(c, schema, schemaVersion);
+    } catch (IllegalStateException e) {
+      LOG.warn("The spare shadow schema was not used: {}", e.getMessage());
+      return null;
     }
   }
 

@@ -378,10 +378,12 @@ class PinePodsRestoreTest {
 
   /** Uploads a PinePods file that must be accepted (202, format pinepods) and returns its job's final record. */
   private static JsonObject restore(Path file) {
-    HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, DB_PASSWORD));
+    // One sign-in, before the upload: a sign-in while the restore runs is refused if its swap comes meanwhile.
+    String admin = result(server.adminToken());
+    HttpResponse<Buffer> response = result(server.uploadRestore(admin, file, DB_PASSWORD));
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
     assertThat(response.bodyAsJsonObject().getString("format")).isEqualTo("pinepods");
-    return server.awaitJob(result(server.adminToken()), response.bodyAsJsonObject().getString("job_id"));
+    return server.awaitJob(admin, response.bodyAsJsonObject().getString("job_id"));
   }
 
   /** Uploads a file that must be refused, proves the data did not change, and returns the message. */
