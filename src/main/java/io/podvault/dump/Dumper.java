@@ -117,7 +117,7 @@ public final class Dumper {
 
   private void dumpSealed(Statement s, OutputStream out) throws SQLException, IOException {
     // A key this process has not derived yet is derived beside the row counts, which wait on the server.
-    SealingKey.Derived sealing = SealingKey.forPassword(password);
+    SealingKey.Sealing sealing = SealingKey.forBackup(connection, password);
     Reading reading = startReading(s, catalog.tables());
     List<TableCount> counts = reading.counting().finish(s, catalog.tables());
     listener.planned(counts);

@@ -11,6 +11,8 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -28,11 +30,14 @@ public final class Seal {
   private static final int MAX_MEMORY_KIB = 1 << 20;
   private static final int MAX_ITERATIONS = 64;
   private static final int MAX_PARALLELISM = 16;
-  /** Keys derived lately, a few: each is one salt and password, and a hostile caller only ever adds misses. */
+  /**
+   * Keys derived lately or being derived, a few: each is one salt and password, and a hostile caller only ever adds
+   * misses. A second caller for a key under way waits for it rather than deriving it again.
+   */
   private static final int CACHED_KEYS = 8;
-  private static final Map<String, byte[]> DERIVED = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+  private static final Map<String, CompletableFuture<byte[]>> DERIVED = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<byte[]>> eldest) {
       return size() > CACHED_KEYS;
     }
   });
@@ -49,11 +54,20 @@ public final class Seal {
     this.salt = salt;
   }
 
-  /** New parameters with a fresh salt, for a new backup. */
+  /** New parameters with a fresh salt. */
   public static Seal fresh() {
+    return withSalt(newSalt());
+  }
+
+  /** This version's parameters with a salt kept elsewhere ({@link SealingKey}'s, the database's). */
+  static Seal withSalt(byte[] salt) {
+    return new Seal(MEMORY_KIB, ITERATIONS, PARALLELISM, salt.clone());
+  }
+
+  static byte[] newSalt() {
     byte[] salt = new byte[SALT_BYTES];
     new SecureRandom().nextBytes(salt);
-    return new Seal(MEMORY_KIB, ITERATIONS, PARALLELISM, salt);
+    return salt;
   }
 
   /** The parameters a header names; refuses values that would make checking a hostile file too costly. */
@@ -87,18 +101,35 @@ public final class Seal {
 
   /**
    * The sealing key for a password; takes a noticeable fraction of a second by design, the first time for a
-   * salt and password in this process. Later restores of a file this process sealed (or sealed with the same
-   * salt) find it derived.
+   * salt and password in this process. Later calls find it derived: the backups of this database all carry its
+   * salt ({@link SealingKey}), so a process that derived its own backups' key has every such file's key.
    */
   public byte[] key(String password) {
     String id = cacheId(password);
-    byte[] known = DERIVED.get(id);
-    if (known != null) {
-      return known.clone();
+    for (;;) {
+      CompletableFuture<byte[]> mine = new CompletableFuture<>();
+      CompletableFuture<byte[]> known = DERIVED.putIfAbsent(id, mine);
+      if (known == null) {
+        return derive(password, id, mine);
+      }
+      try {
+        return known.join().clone();
+      } catch (CompletionException failed) {
+        DERIVED.remove(id, known); // that derivation failed: this caller tries for itself
+      }
     }
-    byte[] key = PasswordHasher.derive(password, salt, memoryKib, iterations, parallelism, 32);
-    DERIVED.put(id, key.clone());
-    return key;
+  }
+
+  private byte[] derive(String password, String id, CompletableFuture<byte[]> result) {
+    try {
+      byte[] key = PasswordHasher.derive(password, salt, memoryKib, iterations, parallelism, 32);
+      result.complete(key.clone());
+      return key;
+    } catch (RuntimeException | Error e) {
+      DERIVED.remove(id, result);
+      result.completeExceptionally(e);
+      throw e;
+    }
   }
 
   /** Stands for the salt, parameters and password, without keeping the password. */

@@ -1,62 +1,79 @@
 package io.podvault.dump;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
+import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The key that seals this process's backups, with the {@link Seal} (salt and parameters) it was derived with:
- * derived once per password, on a thread of its own, and shared by every backup until the process ends.
- * argon2id's 64 MiB and three passes took 0.5 s of a core per backup here (by perf, 16% of this process's CPU
- * over three backups of 414 MiB), and on a small machine that time is taken from the database's COPY. Sharing one salt
- * costs nothing: the files of one process are sealed with the same password, so whoever finds it for one file
- * has it for all of them, salts or not; the salt still keeps precomputed tables useless.
+ * The key that seals a database's backups and the {@link Seal} (salt and parameters) it is derived with. argon2id's
+ * 64 MiB and three passes took 0.5 s of a core per backup here (by perf, 16% of this process's CPU over three
+ * backups of 414 MiB), and on a small machine that time is taken from the database's COPY; so the key is derived
+ * on a thread of its own, once per process ({@link Seal#key} keeps it), while the rows are read.
+ * <p>
+ * The salt is the database's ({@code podvault.backup_seal}, made by its migration), so every process derives the
+ * same key: the key a server derives at its start ({@link #prepare}) also checks the files
+ * that earlier processes made, and the first restore after a start does not derive it again. One salt costs
+ * nothing: the files of one database are sealed with the same password, so whoever finds it for one file has it
+ * for all of them, salts or not; the salt still keeps precomputed tables useless. Should the row be gone, backups
+ * are sealed with a salt of this process's own.
  */
 public final class SealingKey {
 
-  private static Derived current;
+  private static final Logger LOG = LoggerFactory.getLogger(SealingKey.class);
+  private static final String READ_SALT = "SELECT salt FROM podvault.backup_seal WHERE id = 1";
+  private static final byte[] PROCESS_SALT = Seal.newSalt();
 
   /** A seal with its key, which may still be being derived. */
-  record Derived(byte[] passwordDigest, Seal seal, Future<byte[]> key) {
+  record Sealing(Seal seal, CompletableFuture<byte[]> key) {
   }
 
   private SealingKey() {
   }
 
-  /** Starts deriving the key for {@code password} unless it is derived or under way; returns at once. */
-  public static void prepare(String password) {
-    forPassword(password);
+  /**
+   * Starts deriving the key for the database's salt and password; returns at once. A database that cannot be
+   * reached now leaves the first backup to derive the key.
+   */
+  public static void prepare(DbCoordinates db) {
+    CompletableFuture.runAsync(() -> {
+      byte[] salt;
+      try (Connection c = Connections.open(db)) {
+        salt = read(c);
+      } catch (SQLException e) {
+        LOG.debug("The backup key was left to the first backup: {}", e.getMessage());
+        return;
+      }
+      if (salt != null) {
+        Seal.withSalt(salt).key(db.password());
+      }
+    }, SealingKey::startThread);
   }
 
-  /** The seal and key for {@code password}: this process's, or, for a password it has not sealed with, a new one. */
-  static synchronized Derived forPassword(String password) {
-    byte[] digest = Seal.sha256().digest(password.getBytes(StandardCharsets.UTF_8));
-    if (current == null || !MessageDigest.isEqual(current.passwordDigest(), digest) || failed(current.key())) {
-      Seal seal = Seal.fresh();
-      FutureTask<byte[]> key = new FutureTask<>(() -> seal.key(password));
-      Thread thread = new Thread(key, "podvault-seal-key");
-      thread.setDaemon(true);
-      thread.start();
-      current = new Derived(digest, seal, key);
-    }
-    return current;
+  /**
+   * The seal of a backup whose snapshot {@code c} holds, with its key for {@code password}, derived on a thread of
+   * its own unless this process has it already.
+   */
+  static Sealing forBackup(Connection c, String password) throws SQLException {
+    byte[] salt = read(c);
+    Seal seal = Seal.withSalt(salt != null ? salt : PROCESS_SALT);
+    return new Sealing(seal, CompletableFuture.supplyAsync(() -> seal.key(password), SealingKey::startThread));
   }
 
-  private static boolean failed(Future<byte[]> key) {
-    if (!key.isDone()) {
-      return false;
+  private static byte[] read(Connection c) throws SQLException {
+    try (PreparedStatement read = c.prepareStatement(READ_SALT); ResultSet rs = read.executeQuery()) {
+      return rs.next() ? rs.getBytes(1) : null;
     }
-    try {
-      key.get();
-      return false;
-    } catch (ExecutionException | CancellationException e) {
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return true;
-    }
+  }
+
+  private static void startThread(Runnable work) {
+    Thread thread = new Thread(work, "podvault-seal-key");
+    thread.setDaemon(true);
+    thread.start();
   }
 }

@@ -103,6 +103,13 @@ class BackupApiTest {
       users = rs.getLong(1);
     }
     assertThat(text).contains("-- table: {\"name\":\"Users\",\"rows\":" + users + "}");
+    String kdf = text.lines().filter(l -> l.startsWith("-- kdf: ")).findFirst().orElseThrow().substring(8);
+    try (Connection c = connect(server.db);
+         var rs = c.createStatement().executeQuery("SELECT encode(salt, 'base64') FROM podvault.backup_seal")) {
+      assertThat(rs.next()).as("the database has its backups' salt").isTrue();
+      assertThat(new JsonObject(kdf).getString("salt")).as("sealed with the database's salt, which every process shares")
+        .isEqualTo(rs.getString(1));
+    }
     assertThat(text.lines().filter(l -> l.startsWith("-- table: ")).count()).isEqualTo(49);
     assertThat(text).doesNotContain("podvault_schema_history", "signing_key", "podvault.sessions");
     assertThat(text.lines().reduce((a, b) -> b).orElseThrow()).startsWith("-- podvault trailer: {\"sha256\":\"");
