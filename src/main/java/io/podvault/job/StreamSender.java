@@ -1,20 +1,26 @@
 package io.podvault.job;
 
+import io.netty.buffer.Unpooled;
 import io.podvault.contract.Fields;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * An output stream that ships a job's bytes to the web verticle over the event bus, in chunks, with
  * back-pressure: at most {@value #WINDOW} chunks are unacknowledged, and the web side acknowledges a chunk
- * only once the HTTP response can take more. A slow client therefore slows the job, never fills memory.
+ * only once it is written to the HTTP connection. A slow client therefore slows the job, never fills memory.
+ * A chunk's bytes are handed over as they are, not copied, and an acknowledged chunk is filled again: the
+ * stream allocates its {@value #WINDOW} chunks and one more, however long it is.
  * Blocking; used from a job thread, never from an event loop.
  */
 public final class StreamSender extends OutputStream {
@@ -26,6 +32,8 @@ public final class StreamSender extends OutputStream {
   private final String address;
   private final String jobId;
   private final Semaphore credits = new Semaphore(WINDOW);
+  /** Chunks the web side has written and given back, ready to be filled again. */
+  private final Queue<byte[]> written = new ConcurrentLinkedQueue<>();
   private byte[] chunk = new byte[CHUNK_BYTES];
   private int filled;
   private volatile Throwable failure;
@@ -85,17 +93,27 @@ public final class StreamSender extends OutputStream {
 
   private void ship() throws IOException {
     awaitCredits();
-    send(Fields.PART_DATA, Buffer.buffer(chunk).slice(0, filled));
-    chunk = new byte[CHUNK_BYTES];
+    byte[] full = chunk;
+    send(Fields.PART_DATA, BufferInternal.buffer(Unpooled.wrappedBuffer(full, 0, filled)), full);
+    byte[] free = written.poll();
+    chunk = free != null ? free : new byte[CHUNK_BYTES];
     filled = 0;
   }
 
   private void send(String part, Buffer body) {
+    send(part, body, null);
+  }
+
+  /** {@code bytes}, the chunk's array if it is one, is filled again once the chunk is written; a failed one is left alone. */
+  private void send(String part, Buffer body, byte[] bytes) {
     vertx.eventBus().request(address, body, options(part)).onComplete(ar -> {
       if (ar.failed() && failure == null) {
         failure = ar.cause() instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
           ? new IOException(stalled())
           : ar.cause();
+      }
+      if (ar.succeeded() && bytes != null) {
+        written.add(bytes);
       }
       credits.release();
     });

@@ -13,36 +13,23 @@ import java.util.UUID;
 
 /**
  * The web end of a job's download stream: takes chunks from the event bus, writes them to the HTTP
- * response and acknowledges each one only when the response can take more, which is the back-pressure
- * the job waits on. A failed job resets the connection, so the client never mistakes a cut file for a
- * whole one; a client that goes away fails the next chunk, which stops the job.
+ * response and acknowledges each one once it is written to the connection, which is the back-pressure the
+ * job waits on, and tells the job that it may fill the chunk's bytes again. A failed job resets the
+ * connection, so the client never mistakes a cut file for a whole one; a client that goes away fails the
+ * chunks not yet written, which stops the job.
  */
 final class DownloadRelay {
 
   private final HttpServerResponse response;
   private final String fileName;
   private final MessageConsumer<Buffer> consumer;
-  /** Chunks written while the response was full; acknowledged together when it drains. */
-  private final java.util.ArrayDeque<Message<Buffer>> waitingForDrain = new java.util.ArrayDeque<>();
   private boolean clientGone;
 
   DownloadRelay(Vertx vertx, HttpServerResponse response, String fileName) {
     this.response = response;
     this.fileName = fileName;
     this.consumer = vertx.eventBus().consumer("jobs.stream." + UUID.randomUUID(), this::handle);
-    response.closeHandler(v -> {
-      clientGone = true;
-      Message<Buffer> waiting;
-      while ((waiting = waitingForDrain.poll()) != null) {
-        waiting.fail(JobFailure.CLIENT_GONE.wireCode(), "the client closed the connection");
-      }
-    });
-    response.drainHandler(v -> {
-      Message<Buffer> waiting;
-      while ((waiting = waitingForDrain.poll()) != null) {
-        waiting.reply(null);
-      }
-    });
+    response.closeHandler(v -> clientGone = true);
   }
 
   String address() {
@@ -79,14 +66,13 @@ final class DownloadRelay {
     }
     begin(message.headers().get(JOB_ID));
     switch (part) {
-      case PART_DATA -> {
-        response.write(message.body());
-        if (response.writeQueueFull()) {
-          waitingForDrain.add(message);
-        } else {
+      case PART_DATA -> response.write(message.body()).onComplete(written -> {
+        if (written.succeeded()) {
           message.reply(null);
+        } else {
+          message.fail(JobFailure.CLIENT_GONE.wireCode(), "the client closed the connection");
         }
-      }
+      });
       case PART_END -> {
         response.end();
         message.reply(null);
