@@ -9,7 +9,6 @@ import io.podvault.db.Connections;
 import io.podvault.db.DataFolder;
 import io.podvault.db.EmbeddedDatabase;
 import io.podvault.db.Migrations;
-import io.podvault.dump.BackupWarmUp;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.job.JobVerticle;
 import io.podvault.web.WebVerticle;
@@ -85,8 +84,7 @@ public final class Podvault {
       .compose(job -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig))
         .map(webId -> new Podvault(vertx, config, folder, embedded, db, web, List.of(webId, job))))
       .onSuccess(started -> {
-        BackupWarmUp.start(db);
-        jobs.prepareForRestores();
+        jobs.prepareForJobs();
       });
   }
 

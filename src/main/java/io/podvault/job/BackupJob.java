@@ -6,6 +6,7 @@ import io.podvault.contract.JobFailure;
 import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
+import io.podvault.dump.BackupConnections;
 import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Dumper;
 import io.podvault.dump.RowReaders;
@@ -50,16 +51,17 @@ final class BackupJob implements Runnable {
    * with the configured one rather than tried on the database, which would accept any string from a role that
    * the server trusts without one.
    */
-  static BackupJob open(DbCoordinates db, SchemaCheck schema, String password, DumpFormat format, JobProgress progress,
-    StreamSender stream) throws JobException {
+  static BackupJob open(DbCoordinates db, BackupConnections opened, SchemaCheck schema, String password, DumpFormat format,
+    JobProgress progress, StreamSender stream) throws JobException {
     if (!db.passwordMatches(password)) {
       throw JobException.wrongDatabasePassword();
     }
-    // The readers sign in while this thread takes the lock and reads the catalog.
-    RowReaders rows = RowReaders.open(db, READERS);
+    BackupConnections.Ready ready = opened.take();
+    // Without connections opened beforehand, the readers sign in while this thread takes the lock and reads the catalog.
+    RowReaders rows = ready != null ? RowReaders.using(ready.readers()) : RowReaders.open(db, READERS);
     Connection connection = null;
     try {
-      connection = Connections.open(db, Connections.Kind.SNAPSHOT);
+      connection = ready != null ? ready.snapshot() : Connections.open(db, Connections.Kind.SNAPSHOT);
       if (!JobLock.tryAcquire(connection)) {
         throw JobException.jobRunning();
       }

@@ -12,8 +12,10 @@ import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.db.DataFolder;
 import io.podvault.db.JobLock;
+import io.podvault.dump.BackupConnections;
 import io.podvault.dump.DumpFormat;
 import io.podvault.dump.SchemaCheck;
+import io.podvault.dump.SealingKey;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
 import io.podvault.restore.SpareShadow;
@@ -58,6 +60,7 @@ public class JobVerticle extends VerticleBase {
   private SigningKeySeal seal;
   private ExecutorService jobThread;
   private SpareShadow spare;
+  private BackupConnections backupConnections;
   private volatile Runnable abortRunning;
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
@@ -79,6 +82,7 @@ public class JobVerticle extends VerticleBase {
     store = new JobStore(db);
     schema = SchemaCheck.of(db);
     spare = new SpareShadow(db);
+    backupConnections = new BackupConnections(db, BackupJob.READERS);
     restoreSetup = new RestoreJob.Setup(vertx, db, schema, restoreDir, uploadStallMillis, restoreWorkers, spare, this::seal);
     warnOfSchemaDifferences();
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
@@ -91,10 +95,13 @@ public class JobVerticle extends VerticleBase {
   }
 
   /**
-   * Builds the spare shadow schema of the next restore in the background; called once the server is up, so
-   * that it does not lengthen the start.
+   * Readies the first jobs in the background: derives the backups' sealing key, opens the first backup's
+   * connections and builds the spare shadow schema of the next restore. Called once the server is up, so that it
+   * does not lengthen the start.
    */
-  public void prepareForRestores() {
+  public void prepareForJobs() {
+    SealingKey.prepare(db);
+    backupConnections.prepare();
     spare.build();
   }
 
@@ -116,6 +123,7 @@ public class JobVerticle extends VerticleBase {
     jobThread.shutdown();
     jobThread.awaitTermination(30, TimeUnit.SECONDS);
     spare.close();
+    backupConnections.close();
     store.close();
     return Future.succeededFuture();
   }
@@ -134,13 +142,20 @@ public class JobVerticle extends VerticleBase {
     StreamSender stream = new StreamSender(vertx, request.getString(STREAM_ADDRESS), id.toString(), stallMillis);
     BackupJob job;
     try {
-      job = BackupJob.open(db, schema, request.getString(DATABASE_PASS), format.get(), progress, stream);
+      job = BackupJob.open(db, backupConnections, schema, request.getString(DATABASE_PASS), format.get(), progress, stream);
     } catch (JobException e) {
+      backupConnections.prepare();
       message.fail(e.failure().wireCode(), e.getMessage());
       return;
     }
     message.reply(new JsonObject().put(JOB_ID, id.toString()));
-    runOnJobThread(job::run, job::abort);
+    runOnJobThread(() -> {
+      try {
+        job.run();
+      } finally {
+        backupConnections.prepare();
+      }
+    }, job::abort);
   }
 
   /**

@@ -116,6 +116,54 @@ class BackupApiTest {
   }
 
   @Test
+  @DisplayName("the next backup's connections wait open and serve it; ended by the database, the backup opens its own")
+  void connectionsOpenedBeforehand() throws Exception {
+    Path file = dir.resolve("server_backup.sql");
+    assertThat(result(server.downloadBackup(admin, DB_PASSWORD, file)).statusCode()).isEqualTo(200);
+    int waiting = awaitWaitingSnapshot();
+    assertThat(result(server.downloadBackup(admin, DB_PASSWORD, file)).statusCode()).isEqualTo(200);
+    assertThat(sessionAlive(waiting)).as("the waiting connection served the backup, which closed it").isFalse();
+
+    int next = awaitWaitingSnapshot();
+    assertThat(next).isNotEqualTo(waiting);
+    // What a restart of the database or its idle_session_timeout does to connections that wait.
+    TestPostgres.execute(server.db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+      + io.podvault.db.Sql.literal(server.db.database()) + " AND application_name = 'podvault' AND state = 'idle' "
+      + "AND query IN ('', 'ROLLBACK')");
+    assertThat(result(server.downloadBackup(admin, DB_PASSWORD, file)).statusCode()).isEqualTo(200);
+    assertThat(Files.readString(file, StandardCharsets.UTF_8).lines().reduce((a, b) -> b).orElseThrow())
+      .startsWith("-- podvault trailer: ");
+  }
+
+  /** The pid of the snapshot connection kept for the next backup: idle after the catalog read it rolled back. */
+  private static int awaitWaitingSnapshot() throws Exception {
+    String sql = "SELECT pid FROM pg_stat_activity WHERE datname = ? AND application_name = 'podvault' "
+      + "AND state = 'idle' AND query = 'ROLLBACK'";
+    for (int i = 0; i < 200; i++) {
+      try (Connection c = connect(server.db); var ps = c.prepareStatement(sql)) {
+        ps.setString(1, server.db.database());
+        try (var rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return rs.getInt(1);
+          }
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no connection waits for the next backup");
+  }
+
+  private static boolean sessionAlive(int pid) throws Exception {
+    try (Connection c = connect(server.db); var ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE pid = ?")) {
+      ps.setInt(1, pid);
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1) > 0;
+      }
+    }
+  }
+
+  @Test
   @DisplayName("a changed byte fails the SHA-256 and the HMAC; another password gives another HMAC")
   void trailerDetectsChanges() throws Exception {
     Path file = dir.resolve("server_backup.sql");
