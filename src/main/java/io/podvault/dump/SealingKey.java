@@ -17,15 +17,17 @@ import org.slf4j.LoggerFactory;
  * on a thread of its own, once per process ({@link Seal#key} keeps it), while the rows are read.
  * <p>
  * The salt is the database's ({@code podvault.backup_seal}, made by its migration), so every process derives the
- * same key: the key a server derives at its start ({@link #prepare}) also checks the files
- * that earlier processes made, and the first restore after a start does not derive it again. One salt costs
- * nothing: the files of one database are sealed with the same password, so whoever finds it for one file has it
- * for all of them, salts or not; the salt still keeps precomputed tables useless. Should the row be gone, backups
- * are sealed with a salt of this process's own.
+ * same key: the key a server derives at its start ({@link #prepare}) also checks the files that earlier processes
+ * made, and the first restore after a start does not derive it again. One salt costs nothing: the files of one
+ * database are sealed with the same password, so whoever finds it for one file has it for all of them, salts or
+ * not; the salt still keeps precomputed tables useless. A database without the table yet gets backups sealed with
+ * a salt of this process's own.
  */
 public final class SealingKey {
 
   private static final Logger LOG = LoggerFactory.getLogger(SealingKey.class);
+  /** Whether the table is there first: a statement that fails would end the snapshot's transaction. */
+  private static final String HAS_SALT = "SELECT pg_catalog.to_regclass('podvault.backup_seal') IS NOT NULL";
   private static final String READ_SALT = "SELECT salt FROM podvault.backup_seal WHERE id = 1";
   private static final byte[] PROCESS_SALT = Seal.newSalt();
 
@@ -65,7 +67,13 @@ public final class SealingKey {
     return new Sealing(seal, CompletableFuture.supplyAsync(() -> seal.key(password), SealingKey::startThread));
   }
 
+  /** The database's salt; null when it has none (a database that a version before it left). */
   private static byte[] read(Connection c) throws SQLException {
+    try (PreparedStatement has = c.prepareStatement(HAS_SALT); ResultSet rs = has.executeQuery()) {
+      if (!rs.next() || !rs.getBoolean(1)) {
+        return null;
+      }
+    }
     try (PreparedStatement read = c.prepareStatement(READ_SALT); ResultSet rs = read.executeQuery()) {
       return rs.next() ? rs.getBytes(1) : null;
     }
