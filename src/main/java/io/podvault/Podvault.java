@@ -83,9 +83,7 @@ public final class Podvault {
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(verticleConfig))
       .compose(job -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig))
         .map(webId -> new Podvault(vertx, config, folder, embedded, db, web, List.of(webId, job))))
-      .onSuccess(started -> {
-        jobs.prepareForJobs();
-      });
+      .onSuccess(started -> jobs.prepareForJobs());
   }
 
   public int httpPort() {

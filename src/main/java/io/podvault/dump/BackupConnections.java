@@ -3,6 +3,7 @@ package io.podvault.dump;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.CopyOutConnection;
+import io.podvault.db.MadeAhead;
 import io.podvault.db.Migrations;
 import java.io.IOException;
 import java.sql.Connection;
@@ -10,12 +11,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The connections of the next backup, opened before it is asked for: its snapshot connection and its row readers.
@@ -27,8 +22,6 @@ import org.slf4j.LoggerFactory;
  * none.
  */
 public final class BackupConnections {
-
-  private static final Logger LOG = LoggerFactory.getLogger(BackupConnections.class);
 
   /** One backup's connections; whoever takes them closes them. */
   public record Ready(Connection snapshot, List<CopyOutConnection> readers) {
@@ -47,24 +40,17 @@ public final class BackupConnections {
 
   private final DbCoordinates db;
   private final int readers;
-  private final ExecutorService opener = Executors.newSingleThreadExecutor(r -> {
-    Thread thread = new Thread(r, "podvault-backup-connections");
-    thread.setDaemon(true);
-    return thread;
-  });
-  private Future<Ready> next;
-  private boolean closed;
+  private final MadeAhead<Ready> next;
 
   public BackupConnections(DbCoordinates db, int readers) {
     this.db = db;
     this.readers = readers;
+    this.next = new MadeAhead<>("backup connections", this::open, Ready::close);
   }
 
   /** Starts opening the next backup's connections unless they are open or being opened; returns at once. */
-  public synchronized void prepare() {
-    if (!closed && next == null) {
-      next = opener.submit(this::open);
-    }
+  public void prepare() {
+    next.prepare();
   }
 
   /**
@@ -72,25 +58,8 @@ public final class BackupConnections {
    * they no longer answer; the caller then opens its own.
    */
   public Ready take() {
-    Future<Ready> opening;
-    synchronized (this) {
-      opening = next;
-      next = null;
-    }
-    if (opening == null) {
-      return null;
-    }
-    Ready ready;
-    try {
-      ready = opening.get();
-    } catch (ExecutionException e) {
-      LOG.debug("The backup's connections could not be opened beforehand: {}", e.getCause().toString());
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-    if (!answers(ready)) {
+    Ready ready = next.take();
+    if (ready != null && !answers(ready)) {
       ready.close();
       return null;
     }
@@ -99,22 +68,7 @@ public final class BackupConnections {
 
   /** Closes the connections kept for the next backup; none are opened after this. */
   public void close() {
-    Future<Ready> opening;
-    synchronized (this) {
-      closed = true;
-      opening = next;
-      next = null;
-    }
-    opener.shutdown();
-    if (opening != null) {
-      try {
-        opening.get().close();
-      } catch (ExecutionException e) {
-        // nothing was opened
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    next.close();
   }
 
   private Ready open() throws SQLException {

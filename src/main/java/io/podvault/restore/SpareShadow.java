@@ -2,6 +2,7 @@ package io.podvault.restore;
 
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
+import io.podvault.db.MadeAhead;
 import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
 import io.podvault.db.Sql;
@@ -11,11 +12,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.flywaydb.core.api.MigrationVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +32,7 @@ public final class SpareShadow implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SpareShadow.class);
 
   private final DbCoordinates db;
-  private final ExecutorService builder = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "podvault-spare-shadow");
-    t.setDaemon(true);
-    return t;
-  });
-  /** The spare being built or ready, null when none is; guarded by this. */
-  private Future<Built> next;
-  private boolean closed;
+  private final MadeAhead<Built> next;
 
   /** A spare schema, its catalog as the migrations made it, and its keys and indexes already dropped. */
   private record Built(String schema, String version, Catalog catalog) {
@@ -51,13 +40,12 @@ public final class SpareShadow implements AutoCloseable {
 
   public SpareShadow(DbCoordinates db) {
     this.db = db;
+    this.next = new MadeAhead<>("spare shadow schema", this::migrate, built -> drop(built.schema()));
   }
 
   /** Starts building a spare in the background, unless one is ready or being built. */
-  public synchronized void build() {
-    if (next == null && !closed) {
-      next = builder.submit(this::migrate);
-    }
+  public void build() {
+    next.prepare();
   }
 
   private Built migrate() throws SQLException {
@@ -81,22 +69,8 @@ public final class SpareShadow implements AutoCloseable {
    * itself.
    */
   Rebuilds claim(Connection c, String schema, String version) {
-    Future<Built> taken;
-    synchronized (this) {
-      taken = next;
-      next = null;
-    }
-    if (taken == null) {
-      return null;
-    }
-    Built spare;
-    try {
-      spare = taken.get();
-    } catch (ExecutionException | CancellationException e) {
-      LOG.info("No spare shadow schema for this restore (building it failed: {})", e.getMessage());
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    Built spare = next.take();
+    if (spare == null) {
       return null;
     }
     if (!spare.version().equals(version)) {
@@ -130,23 +104,7 @@ public final class SpareShadow implements AutoCloseable {
   /** Drops the spare, waiting for a build under way, and builds no more. */
   @Override
   public void close() {
-    Future<Built> last;
-    synchronized (this) {
-      closed = true;
-      last = next;
-      next = null;
-    }
-    builder.shutdown();
-    if (last == null) {
-      return;
-    }
-    try {
-      drop(last.get().schema());
-    } catch (ExecutionException | CancellationException e) {
-      // nothing was left: a failed build drops what it made
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    next.close();
   }
 
   private void drop(String schema) {

@@ -10,6 +10,7 @@
  * loop. Threads wait in two ways only: for a position in a file to advance ({@link
  * io.podvault.restore.Watermark}: the stored upload, a table's checked rows) and for steps of work ({@link
  * io.podvault.restore.ParallelSteps}). The one value that arrives once from outside, the password, is a
- * {@code CompletableFuture}.
+ * {@code CompletableFuture}; the spare schema made ahead of a restore ({@link io.podvault.restore.SpareShadow}) is
+ * waited for through {@link io.podvault.db.MadeAhead}.
  */
 package io.podvault.restore;
