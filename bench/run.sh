@@ -45,7 +45,7 @@ DB_ROLE=bench
 DB_NAME=podvault
 PSQL_DB=restore_psql
 PINEPODS_DB=restore_pinepods
-MAX_POLLS=144000 # 2 hours of 50 ms polls for one restore
+MAX_WAIT=7200   # seconds one restore may take
 KEEP_LOGS=""
 
 usage() {
@@ -163,6 +163,7 @@ cleanup() {
     kill "$BG_PID" 2>/dev/null
   fi
   [[ -n $JSTAT_PID ]] && kill "$JSTAT_PID" 2>/dev/null
+  [[ -n ${WATCH_PID:-} ]] && kill "$WATCH_PID" 2>/dev/null
   if [[ -n $PODVAULT_PID ]] && kill "$PODVAULT_PID" 2>/dev/null; then
     for ((i = 0; i < 120; i++)); do
       kill -0 "$PODVAULT_PID" 2>/dev/null || break
@@ -233,7 +234,7 @@ check_counts() {
 cd "$REPO"
 log "building podvault"
 logged "$WORK/mvn-package.log" mvn -B -q package -DskipTests
-if [[ ! -f target/test-classes/io/podvault/bench/BenchmarkData.class ]]; then
+if [[ ! -f target/test-classes/io/podvault/bench/BenchmarkData.class || ! -f target/test-classes/io/podvault/bench/JobWatch.class ]]; then
   logged "$WORK/mvn-test-compile.log" mvn -B -q test-compile
 fi
 
@@ -292,6 +293,8 @@ stop_podvault() {
 
 log "starting podvault on $BASE"
 start_podvault
+# One JobWatch for the whole run: it tells when each restore has ended (podvault_restore).
+coproc WATCH { exec java -cp target/test-classes:target/podvault.jar io.podvault.bench.JobWatch "$BASE" 2>>"$WORK/jobwatch.log"; }
 
 LOGIN_JSON="{\"username\":\"$ADMIN\",\"password\":\"$ADMIN_PASSWORD\"}"
 TOKEN=""
@@ -369,15 +372,19 @@ done
 # ---------------------------------------------------------------------------------------------------
 # 5. Restore of podvault's file: psql into a fresh database, and podvault through its API, alternating
 
-# Uploads file $1, checks that podvault took it as format $2, then polls the job every 50 ms until it has
-# succeeded; sets JOB and DONE_AT, the time the success was seen. The swap that replaces the data also ends every
-# session in the same transaction that records the success, so a poll answered 401 sees the restore done: the
-# sign-in that follows is not timed, and the job is then checked to have succeeded. The password goes first, as the Settings page sends it, so podvault can derive the seal's
-# key while the file still arrives. curl asks for 100-continue before the body, as a large upload's client may;
-# podvault answers it as soon as the job holds its lock.
+# Uploads file $1, checks that podvault took it as format $2, then waits for the job's end as the Settings page
+# learns it, on the WebSocket (JobWatch, which opens its socket before the upload, inside the timed run); sets JOB
+# and DONE_AT, the time the end was seen. The swap that replaces the data also ends every session, so the sign-in
+# that follows is not timed, and the job is then checked to have succeeded. The password goes first, as the
+# Settings page sends it, so podvault can derive the seal's key while the file still arrives. curl asks for
+# 100-continue before the body, as a large upload's client may; podvault answers it as soon as the job holds its
+# lock.
 JOB=""
 podvault_restore() {
-  local code job state i
+  local code job reply
+  echo "watch $TOKEN" >&"${WATCH[1]}"
+  read -r -t 60 reply <&"${WATCH[0]}" || die "the job watch did not answer"
+  [[ $reply == ready ]] || die "the job watch: $reply"
   code=$(curl -sS -o "$WORK/restore.json" -w '%{http_code}' -X POST "$BASE/api/data/restore_server" \
     -H "Authorization: Bearer $TOKEN" -F "database_pass=$DB_PASS" -F "backup_file=@$1") || code=000
   [[ $code == 202 ]] || die "restore upload gave HTTP $code: $(cat "$WORK/restore.json" 2>/dev/null)"
@@ -385,32 +392,16 @@ podvault_restore() {
   job=$(sed -n 's/.*"job_id":"\([^"]*\)".*/\1/p' "$WORK/restore.json")
   [[ -n $job ]] || die "restore answered without a job id"
   JOB=$job
-  DONE_AT=""
-  for ((i = 0; i < MAX_POLLS; i++)); do
-    code=$(curl -sS -o "$WORK/job.json" -w '%{http_code}' "$BASE/api/data/jobs/$job" \
-      -H "Authorization: Bearer $TOKEN") || code=000
-    case $code in
-      200)
-        state=$(sed -n 's/.*"state":"\([^"]*\)".*/\1/p' "$WORK/job.json")
-        case $state in
-          succeeded)
-            DONE_AT=${DONE_AT:-$EPOCHREALTIME}
-            return 0
-            ;;
-          failed) die "restore job failed: $(cat "$WORK/job.json")" ;;
-        esac
-        ;;
-      401) # the swap ended every session, ours included
-        DONE_AT=${DONE_AT:-$EPOCHREALTIME}
-        login
-        continue
-        ;;
-      503) ;;
-      *) die "job status gave HTTP $code: $(cat "$WORK/job.json" 2>/dev/null)" ;;
-    esac
-    sleep 0.05
-  done
-  die "restore job $job still running after $MAX_POLLS polls"
+  read -r -t "$MAX_WAIT" reply <&"${WATCH[0]}" || die "restore job $job did not end within $MAX_WAIT s"
+  case $reply in
+    "done succeeded "* | "done signout "*) DONE_AT=${reply##* } ;;
+    *) die "restore job $job: $reply" ;;
+  esac
+  login
+  code=$(curl -sS -o "$WORK/job.json" -w '%{http_code}' "$BASE/api/data/jobs/$job" \
+    -H "Authorization: Bearer $TOKEN") || code=000
+  [[ $code == 200 ]] && grep -q '"state":"succeeded"' "$WORK/job.json" \
+    || die "restore job $job did not succeed: HTTP $code $(cat "$WORK/job.json" 2>/dev/null)"
 }
 # Times psql loading podvault's backup into a fresh database, checks it and drops it; sets PSQL_TIME.
 psql_restore() {
