@@ -98,20 +98,22 @@ final class Rebuilds {
   }
 
   /**
-   * Drops the keys and indexes of {@code schema} (its catalog {@code shadow}) in one transaction, one commit to
-   * wait for instead of one per statement, and returns what rebuilds them.
+   * Drops the keys and indexes of {@code schema} (its catalog {@code shadow}) in one transaction sent in one round
+   * trip: one commit to wait for, and no answer awaited per statement. Returns what rebuilds them.
    */
   static Rebuilds dropFrom(Connection c, String schema, Catalog shadow) throws SQLException {
     List<Catalog.Constraint> keys = shadow.constraints().stream().filter(k -> !"c".equals(k.kind())).toList();
+    List<String> drops = new ArrayList<>();
+    // Foreign keys come last in the catalog's list and must go first.
+    for (int i = keys.size() - 1; i >= 0; i--) {
+      Catalog.Constraint constraint = keys.get(i);
+      drops.add("ALTER TABLE " + Sql.qualified(schema, constraint.table()) + " DROP CONSTRAINT " + Sql.ident(constraint.name()));
+    }
+    shadow.indexes().forEach(index -> drops.add("DROP INDEX " + Sql.qualified(schema, index.name())));
     c.setAutoCommit(false);
-    try (java.sql.Statement s = c.createStatement()) {
-      // Foreign keys come last in the catalog's list and must go first.
-      for (int i = keys.size() - 1; i >= 0; i--) {
-        Catalog.Constraint constraint = keys.get(i);
-        s.execute("ALTER TABLE " + Sql.qualified(schema, constraint.table()) + " DROP CONSTRAINT " + Sql.ident(constraint.name()));
-      }
-      for (Catalog.Index index : shadow.indexes()) {
-        s.execute("DROP INDEX " + Sql.qualified(schema, index.name()));
+    if (!drops.isEmpty()) {
+      try (java.sql.Statement s = c.createStatement()) {
+        s.execute(String.join(";\n", drops));
       }
     }
     c.commit();
