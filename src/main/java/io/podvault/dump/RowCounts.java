@@ -27,10 +27,10 @@ final class RowCounts {
    * Steers count(*) to an index-only scan of a key where there is one: it reads the index and the visibility
    * map instead of every wide row, which the COPY that follows reads anyway. That makes a table without an
    * index look enormously costly to the planner, which would then compile the count with LLVM (50-70 ms
-   * here, even for an empty table): JIT is off for the counts.
+   * here, even for an empty table) if the backup's connections had not turned JIT off ({@link io.podvault.db.Connections}).
    */
-  private static final String COUNT_SETTINGS = "SET LOCAL enable_seqscan = off; SET LOCAL jit = off;\n";
-  private static final String DEFAULT_SETTINGS = "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL jit TO DEFAULT";
+  private static final String COUNT_SETTINGS = "SET LOCAL enable_seqscan = off;\n";
+  private static final String DEFAULT_SETTINGS = "SET LOCAL enable_seqscan TO DEFAULT";
 
   private final String schema;
   private final List<String> ours;
