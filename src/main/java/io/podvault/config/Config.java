@@ -16,6 +16,8 @@ import java.util.Set;
  */
 public final class Config {
 
+  private static final String GZIP = "gzip";
+  private static final Set<String> COMPRESSIONS = Set.of(GZIP, "none");
   private static final JsonObject DEFAULTS = new JsonObject()
     .put(HTTP_PORT, 8040)
     .put(DATA_DIR, "data")
@@ -31,7 +33,10 @@ public final class Config {
     .put(DOWNLOAD_STALL_SECONDS, 120)
     // null: read from this machine when the config is built (MachineDefaults)
     .putNull(RESTORE_WORKERS)
-    .putNull(RESTORE_SORT_MEMORY_MB);
+    .putNull(RESTORE_SORT_MEMORY_MB)
+    // null: the folder "backups" in the data folder
+    .putNull(BACKUP_DIR)
+    .put(BACKUP_COMPRESSION, GZIP);
 
   private static final Set<String> NUMBERS =
     Set.of(HTTP_PORT, EMBEDDED_DB_PORT, TOKEN_TTL_SECONDS, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, HTTP_IDLE_TIMEOUT_SECONDS,
@@ -134,7 +139,10 @@ public final class Config {
         throw new ConfigException(key + ": must be a non-empty string, got " + value);
       }
     }
-    for (String key : new String[] {DB_URL, DB_PASSWORD, ADMIN_PASSWORD}) {
+    if (!COMPRESSIONS.contains(values.getValue(BACKUP_COMPRESSION))) {
+      throw new ConfigException(BACKUP_COMPRESSION + ": must be one of " + COMPRESSIONS + ", got " + values.getValue(BACKUP_COMPRESSION));
+    }
+    for (String key : new String[] {DB_URL, DB_PASSWORD, ADMIN_PASSWORD, BACKUP_DIR}) {
       Object value = values.getValue(key);
       if (value != null && !(value instanceof String)) {
         throw new ConfigException(key + ": must be a string or null, got " + value);
@@ -216,6 +224,17 @@ public final class Config {
   /** The {@code maintenance_work_mem} of each of a restore's connections, in MB. */
   public int restoreSortMemoryMb() {
     return values.getInteger(RESTORE_SORT_MEMORY_MB);
+  }
+
+  /** The server's backup folder: scheduled and manual server-side backups. */
+  public Path backupDir() {
+    String dir = values.getString(BACKUP_DIR);
+    return dir == null || dir.isBlank() ? dataDir().resolve("backups") : Path.of(dir);
+  }
+
+  /** Whether server-side backups are written gzip-compressed. */
+  public boolean gzipBackups() {
+    return GZIP.equals(values.getString(BACKUP_COMPRESSION));
   }
 
   /** A copy with one value replaced, for tests and for derived settings. */

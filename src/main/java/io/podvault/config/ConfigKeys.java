@@ -17,6 +17,8 @@ public final class ConfigKeys {
   public static final String DOWNLOAD_STALL_SECONDS = "download_stall_seconds";
   public static final String RESTORE_WORKERS = "restore_workers";
   public static final String RESTORE_SORT_MEMORY_MB = "restore_sort_memory_mb";
+  public static final String BACKUP_DIR = "backup_dir";
+  public static final String BACKUP_COMPRESSION = "backup_compression";
 
   /** Environment variable naming the config file. */
   public static final String ENV_CONFIG = "PODVAULT_CONFIG";

@@ -5,6 +5,8 @@ public final class Addresses {
 
   /** Request/reply: start a backup; the reply carries the job id once the dump is under way. */
   public static final String BACKUP_START = "jobs.backup.start";
+  /** Request/reply: start a backup into the server's backup folder; the reply carries the job id once it holds the lock. */
+  public static final String BACKUP_TO_FOLDER = "jobs.backup.to-folder";
   /**
    * Request/reply: a restore's upload begins; the reply carries the job id and the file to store it in. The
    * job's verdict on the file (passed whole, or refused) goes to the request's verdict address.

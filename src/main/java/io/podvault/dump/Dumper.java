@@ -45,6 +45,10 @@ public final class Dumper {
   public record TableCount(String name, long rows) {
   }
 
+  /** What the header of podvault's file says: when it was made, the schema version, and the rows it holds. */
+  public record Header(String createdAt, String schemaVersion, long rows) {
+  }
+
   /** The rows being read, with the counts that the header waits for. */
   private record Reading(RowCounts counting, CopyPlan plan, RowReaders.Rows rows) {
   }
@@ -66,6 +70,7 @@ public final class Dumper {
   private final DumpFormat format;
   private final Listener listener;
   private Catalog catalog;
+  private Header header;
 
   /** A dump whose rows are read on one connection, which it closes when it ends. */
   public Dumper(Connection connection, CopyOutConnection rows, String password, DumpFormat format, Listener listener) {
@@ -96,6 +101,11 @@ public final class Dumper {
       }
     }
     return catalog;
+  }
+
+  /** The header of podvault's file, once the dump has written it; null before, and for PinePods' file. */
+  public Header header() {
+    return header;
   }
 
   /** Writes the whole file to {@code out}; a sealed file's trailer is written only when everything before it was. */
@@ -217,17 +227,19 @@ public final class Dumper {
     if (schemaVersion == null) {
       throw new SQLException("the database has no recorded schema version; is this podvault's database?");
     }
-    StringBuilder header = new StringBuilder(BackupFormat.FIRST_LINE).append('\n');
-    header.append(line(BackupFormat.KEY_FORMAT_VERSION, BackupFormat.FORMAT_VERSION));
-    header.append(line(BackupFormat.KEY_SCHEMA_VERSION, schemaVersion));
-    header.append(line(BackupFormat.KEY_POSTGRESQL_VERSION, serverVersion(s)));
-    header.append(line(BackupFormat.KEY_CREATED_AT, Instant.now().toString()));
-    header.append(line(BackupFormat.KEY_KDF, seal.toJson()));
+    String createdAt = Instant.now().toString();
+    StringBuilder text = new StringBuilder(BackupFormat.FIRST_LINE).append('\n');
+    text.append(line(BackupFormat.KEY_FORMAT_VERSION, BackupFormat.FORMAT_VERSION));
+    text.append(line(BackupFormat.KEY_SCHEMA_VERSION, schemaVersion));
+    text.append(line(BackupFormat.KEY_POSTGRESQL_VERSION, serverVersion(s)));
+    text.append(line(BackupFormat.KEY_CREATED_AT, createdAt));
+    text.append(line(BackupFormat.KEY_KDF, seal.toJson()));
     for (TableCount count : counts) {
-      header.append(line(BackupFormat.KEY_TABLE, new JsonObject().put("name", count.name()).put("rows", count.rows())));
+      text.append(line(BackupFormat.KEY_TABLE, new JsonObject().put("name", count.name()).put("rows", count.rows())));
     }
-    header.append(BackupFormat.END_OF_HEADER).append("\n\n");
-    write(body, header.toString());
+    text.append(BackupFormat.END_OF_HEADER).append("\n\n");
+    write(body, text.toString());
+    header = new Header(createdAt, schemaVersion, counts.stream().mapToLong(TableCount::rows).sum());
   }
 
   private static String serverVersion(Statement s) throws SQLException {

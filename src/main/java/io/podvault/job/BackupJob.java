@@ -11,6 +11,9 @@ import io.podvault.dump.DumpFormat;
 import io.podvault.dump.Dumper;
 import io.podvault.dump.RowReaders;
 import io.podvault.dump.SchemaCheck;
+import io.podvault.folder.BackupFolder;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -19,9 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One backup: refused unless the administrator typed this server's database password, then holding the job
- * lock on its snapshot connection and dumping from that snapshot into the download stream; the schema check
- * reads the snapshot's catalog, which the dump then writes, and {@value #READERS} more connections read the
- * rows. The password also seals the file.
+ * lock on its snapshot connection and dumping from that snapshot into its {@link Sink} (the download stream, or a
+ * file of the backup folder); the schema check reads the snapshot's catalog, which the dump then writes, and
+ * {@value #READERS} more connections read the rows. The password also seals the file.
  */
 final class BackupJob implements Runnable {
 
@@ -32,18 +35,90 @@ final class BackupJob implements Runnable {
    */
   static final int READERS = 2;
 
+  /** Where a backup's bytes go, and what becomes of them once the dump has ended or failed. */
+  interface Sink {
+
+    OutputStream out();
+
+    /** Everything is written: a download is drained to the client, a file flushed to the disk and named. */
+    void complete(Dumper.Header header) throws IOException;
+
+    /** The job is recorded as succeeded: a download's response ends. */
+    void succeeded();
+
+    /** The dump failed: a download is aborted, a file deleted; returns what the job's record says. */
+    String failed(Exception cause);
+  }
+
+  /** The download of a backup: the HTTP response that {@code stream} feeds. */
+  static Sink toDownload(StreamSender stream, String jobId) {
+    return new Sink() {
+      @Override
+      public OutputStream out() {
+        return stream;
+      }
+
+      @Override
+      public void complete(Dumper.Header header) throws IOException {
+        stream.drain();
+      }
+
+      @Override
+      public void succeeded() {
+        try {
+          stream.end();
+        } catch (Exception e) {
+          LOG.warn("Backup {} was complete but the client left before the response ended: {}", jobId, e.toString());
+        }
+      }
+
+      @Override
+      public String failed(Exception cause) {
+        String message = "the backup failed and the download was aborted: " + cause.getMessage();
+        stream.abort(message);
+        return message;
+      }
+    };
+  }
+
+  /** A backup into the server's backup folder; only a whole one takes its name there. */
+  static Sink toFolder(BackupFolder.Writing file) {
+    return new Sink() {
+      @Override
+      public OutputStream out() {
+        return file.out();
+      }
+
+      @Override
+      public void complete(Dumper.Header header) throws IOException {
+        file.finish(header.createdAt(), header.schemaVersion(), header.rows());
+        LOG.info("Backup written to {} in the backup folder ({} rows)", file.name(), header.rows());
+      }
+
+      @Override
+      public void succeeded() {
+      }
+
+      @Override
+      public String failed(Exception cause) {
+        file.abandon();
+        return "the backup failed and no file was kept in the backup folder: " + cause.getMessage();
+      }
+    };
+  }
+
   private final Connection connection;
   private final RowReaders rows;
   private final Dumper dumper;
   private final JobProgress progress;
-  private final StreamSender stream;
+  private final Sink sink;
 
-  private BackupJob(Connection connection, RowReaders rows, Dumper dumper, JobProgress progress, StreamSender stream) {
+  private BackupJob(Connection connection, RowReaders rows, Dumper dumper, JobProgress progress, Sink sink) {
     this.connection = connection;
     this.rows = rows;
     this.dumper = dumper;
     this.progress = progress;
-    this.stream = stream;
+    this.sink = sink;
   }
 
   /**
@@ -52,7 +127,7 @@ final class BackupJob implements Runnable {
    * the server trusts without one.
    */
   static BackupJob open(DbCoordinates db, BackupConnections opened, SchemaCheck schema, String password, DumpFormat format,
-    JobProgress progress, StreamSender stream) throws JobException {
+    JobProgress progress, Sink sink) throws JobException {
     if (!db.passwordMatches(password)) {
       throw JobException.wrongDatabasePassword();
     }
@@ -69,7 +144,7 @@ final class BackupJob implements Runnable {
       schema.require(connection, dumper.begin());
       rows.awaitConnected();
       progress.begin();
-      return new BackupJob(connection, rows, dumper, progress, stream);
+      return new BackupJob(connection, rows, dumper, progress, sink);
     } catch (JobException | SQLException | RuntimeException e) {
       rows.close();
       closeQuietly(connection);
@@ -92,13 +167,11 @@ final class BackupJob implements Runnable {
   @Override
   public void run() {
     try {
-      dumper.dump(stream);
-      stream.drain();
+      dumper.dump(sink.out());
+      sink.complete(dumper.header());
     } catch (Exception e) {
-      String message = "the backup failed and the download was aborted: " + e.getMessage();
       LOG.warn("Backup {} failed: {}", progress.id(), e.toString());
-      stream.abort(message);
-      progress.fail(message);
+      progress.fail(sink.failed(e));
       return;
     } finally {
       rows.close();
@@ -106,11 +179,7 @@ final class BackupJob implements Runnable {
     }
     progress.succeed();
     LOG.info("Backup {} finished", progress.id());
-    try {
-      stream.end();
-    } catch (Exception e) {
-      LOG.warn("Backup {} was complete but the client left before the response ended: {}", progress.id(), e.toString());
-    }
+    sink.succeeded();
   }
 
   private static void closeQuietly(Connection connection) {

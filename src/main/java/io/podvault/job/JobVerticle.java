@@ -16,6 +16,7 @@ import io.podvault.dump.BackupConnections;
 import io.podvault.dump.DumpFormat;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.dump.SealingKey;
+import io.podvault.folder.BackupFolder;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
 import io.podvault.restore.SpareShadow;
@@ -26,6 +27,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -61,6 +63,8 @@ public class JobVerticle extends VerticleBase {
   private ExecutorService jobThread;
   private SpareShadow spare;
   private BackupConnections backupConnections;
+  private BackupFolder backupFolder;
+  private boolean gzipBackups;
   private volatile Runnable abortRunning;
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
@@ -79,6 +83,9 @@ public class JobVerticle extends VerticleBase {
       restoreWorkers.connections(), restoreWorkers.connections() == 1 ? "connection" : "connections",
       restoreWorkers.sortMemoryMb());
     DataFolder.createPrivateDirectories(restoreDir);
+    backupFolder = new BackupFolder(config.backupDir());
+    backupFolder.prepare();
+    gzipBackups = config.gzipBackups();
     store = new JobStore(db);
     schema = SchemaCheck.of(db);
     spare = new SpareShadow(db);
@@ -89,6 +96,7 @@ public class JobVerticle extends VerticleBase {
     ChunkCodec.registerOn(vertx.eventBus());
     cleanUpAfterStoppedJobs();
     vertx.eventBus().<JsonObject>consumer(Addresses.BACKUP_START, this::startBackup);
+    vertx.eventBus().<JsonObject>consumer(Addresses.BACKUP_TO_FOLDER, this::startFolderBackup);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_START, this::startRestore);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_UPLOAD, this::uploadEvent);
     return Future.succeededFuture();
@@ -140,15 +148,40 @@ public class JobVerticle extends VerticleBase {
     UUID id = UUID.randomUUID();
     JobProgress progress = new JobProgress(vertx, store, id, KIND_BACKUP, request.getString(STARTED_BY), Phase.STARTING);
     StreamSender stream = new StreamSender(vertx, request.getString(STREAM_ADDRESS), id.toString(), stallMillis);
+    runBackup(message, progress, request.getString(DATABASE_PASS), format.get(), BackupJob.toDownload(stream, id.toString()));
+  }
+
+  /**
+   * A backup into the server's backup folder, sealed with this server's own database password; the reply (the job,
+   * and the file's name) comes once the job holds the lock, and the file takes that name once it is whole.
+   */
+  private void startFolderBackup(Message<JsonObject> message) {
+    UUID id = UUID.randomUUID();
+    JobProgress progress = new JobProgress(vertx, store, id, KIND_BACKUP, message.body().getString(STARTED_BY), Phase.STARTING);
+    BackupFolder.Writing file;
+    try {
+      file = backupFolder.begin(Instant.now(), gzipBackups);
+    } catch (IOException e) {
+      message.fail(JobFailure.INTERNAL.wireCode(), "the backup folder " + backupFolder.dir() + " cannot be written: " + e.getMessage());
+      return;
+    }
+    if (!runBackup(message, progress, db.password(), DumpFormat.PODVAULT, BackupJob.toFolder(file))) {
+      file.abandon();
+    }
+  }
+
+  /** Starts a backup on the job thread and replies with its id; false when it was refused (the reply says why). */
+  private boolean runBackup(Message<JsonObject> message, JobProgress progress, String password, DumpFormat format,
+    BackupJob.Sink sink) {
     BackupJob job;
     try {
-      job = BackupJob.open(db, backupConnections, schema, request.getString(DATABASE_PASS), format.get(), progress, stream);
+      job = BackupJob.open(db, backupConnections, schema, password, format, progress, sink);
     } catch (JobException e) {
       backupConnections.prepare();
       message.fail(e.failure().wireCode(), e.getMessage());
-      return;
+      return false;
     }
-    message.reply(new JsonObject().put(JOB_ID, id.toString()));
+    message.reply(new JsonObject().put(JOB_ID, progress.id().toString()));
     runOnJobThread(() -> {
       try {
         job.run();
@@ -156,6 +189,7 @@ public class JobVerticle extends VerticleBase {
         backupConnections.prepare();
       }
     }, job::abort);
+    return true;
   }
 
   /**

@@ -6,17 +6,23 @@ import io.podvault.auth.Principal;
 import io.podvault.dump.DumpFormat;
 import io.podvault.contract.Addresses;
 import io.podvault.contract.JobFailure;
+import io.podvault.folder.BackupFolder;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.nio.file.NoSuchFileException;
 import java.util.UUID;
 
-/** {@code /api/data/*}: server backup, the state of jobs and the restore probe (the restore upload is {@link RestoreUpload}). */
+/**
+ * {@code /api/data/*}: server backup, the backup folder, the state of jobs and the restore probe (the restore upload
+ * is {@link RestoreUpload}).
+ */
 final class DataHandlers {
 
   static final String BACKUP_FILE_NAME = "server_backup.sql";
@@ -28,14 +34,62 @@ final class DataHandlers {
   private static final String RESTORE_RUNNING =
     "SELECT EXISTS (SELECT 1 FROM podvault.jobs WHERE kind = 'restore' AND state = 'running') AS running";
 
+  private static final String BACKUP_FILENAME = "backup_filename";
+
   private final Vertx vertx;
   private final Pool pool;
   private final DatabasePasswords databasePasswords;
+  private final BackupFolder folder;
 
-  DataHandlers(Vertx vertx, Pool pool, DatabasePasswords databasePasswords) {
+  DataHandlers(Vertx vertx, Pool pool, DatabasePasswords databasePasswords, BackupFolder folder) {
     this.vertx = vertx;
     this.pool = pool;
     this.databasePasswords = databasePasswords;
+    this.folder = folder;
+  }
+
+  /** Starts a backup into the server's backup folder: 202 with the job (PinePods calls it a task) once it runs. */
+  void backupToFolder(RoutingContext ctx) {
+    Principal caller = Authenticator.principal(ctx);
+    vertx.eventBus().<JsonObject>request(Addresses.BACKUP_TO_FOLDER, new JsonObject().put(STARTED_BY, caller.username()),
+        new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))
+      .onSuccess(reply -> {
+        String jobId = reply.body().getString(JOB_ID);
+        Responses.json(ctx, 202, new JsonObject().put("detail", "the backup into the backup folder has started")
+          .put(JOB_ID, jobId).put("task_id", jobId));
+      })
+      .onFailure(e -> ctx.fail(jobError(e)));
+  }
+
+  /** The backups in the backup folder, newest first, in PinePods' shape with podvault's figures beside. */
+  void listBackupFiles(RoutingContext ctx) {
+    vertx.executeBlocking(folder::list, false)
+      .onSuccess(entries -> Responses.json(ctx, 200, new JsonObject().put("backup_files",
+        new JsonArray(entries.stream().map(BackupFolder.Entry::toJson).toList()))))
+      .onFailure(e -> ctx.fail(folderError(e)));
+  }
+
+  void deleteBackupFile(RoutingContext ctx) {
+    String name = Requests.requiredString(Requests.jsonBody(ctx), BACKUP_FILENAME, 1024);
+    vertx.executeBlocking(() -> {
+      folder.delete(name);
+      return name;
+    }, false)
+      .onSuccess(deleted -> Responses.json(ctx, 200, new JsonObject().put("detail", "the backup file was deleted")
+        .put("filename", deleted)))
+      .onFailure(e -> ctx.fail(folderError(e)));
+  }
+
+  /** A name that is not a file of the folder is 400, a file that is not there 404. */
+  private ApiException folderError(Throwable e) {
+    if (e instanceof BackupFolder.BadName bad) {
+      return ApiException.badRequest(bad.getMessage());
+    }
+    if (e instanceof NoSuchFileException missing) {
+      return ApiException.notFound(missing.getMessage());
+    }
+    return new ApiException(500, "backup_folder_failed", "the backup folder " + folder.dir() + " could not be read or changed: "
+      + e.getMessage());
   }
 
   /** PinePods' unauthenticated probe. */

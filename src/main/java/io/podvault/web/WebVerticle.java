@@ -11,6 +11,7 @@ import io.podvault.contract.Addresses;
 import io.podvault.contract.Fields;
 import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
+import io.podvault.folder.BackupFolder;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -88,7 +89,7 @@ public class WebVerticle extends VerticleBase {
     UserHandlers admin = new UserHandlers(users, passwords);
     KeyHandlers keys = new KeyHandlers(apiKeys);
     DatabasePasswords databasePasswords = new DatabasePasswords(db);
-    DataHandlers data = new DataHandlers(vertx, pool, databasePasswords);
+    DataHandlers data = new DataHandlers(vertx, pool, databasePasswords, new BackupFolder(config.backupDir()));
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     RestoreUpload restore = new RestoreUpload(vertx, config.maxUploadBytes(), databasePasswords);
 
@@ -120,6 +121,9 @@ public class WebVerticle extends VerticleBase {
     router.get("/api/admin/users").handler(admin::list);
     router.post("/api/admin/users").handler(admin::create);
     router.post("/api/data/backup_server").handler(data::backup);
+    router.post("/api/data/manual_backup_to_directory").handler(data::backupToFolder);
+    router.post("/api/data/list_backup_files").handler(data::listBackupFiles);
+    router.post("/api/data/delete_backup_file").handler(data::deleteBackupFile);
     router.get("/api/data/jobs/:id").handler(data::job);
     // The upload is read only after the caller and the content type have been checked.
     router.post(RESTORE_PATH).handler(restore::handle);
