@@ -34,8 +34,6 @@ final class DataHandlers {
   private static final String RESTORE_RUNNING =
     "SELECT EXISTS (SELECT 1 FROM podvault.jobs WHERE kind = 'restore' AND state = 'running') AS running";
 
-  private static final String BACKUP_FILENAME = "backup_filename";
-
   private final Vertx vertx;
   private final Pool pool;
   private final DatabasePasswords databasePasswords;
@@ -66,22 +64,22 @@ final class DataHandlers {
     vertx.executeBlocking(folder::list, false)
       .onSuccess(entries -> Responses.json(ctx, 200, new JsonObject().put("backup_files",
         new JsonArray(entries.stream().map(BackupFolder.Entry::toJson).toList()))))
-      .onFailure(e -> ctx.fail(folderError(e)));
+      .onFailure(e -> ctx.fail(folderError(folder, e)));
   }
 
   void deleteBackupFile(RoutingContext ctx) {
-    String name = Requests.requiredString(Requests.jsonBody(ctx), BACKUP_FILENAME, 1024);
+    String name = Requests.requiredString(Requests.jsonBody(ctx), FolderRestore.BACKUP_FILENAME, 1024);
     vertx.executeBlocking(() -> {
       folder.delete(name);
       return name;
     }, false)
       .onSuccess(deleted -> Responses.json(ctx, 200, new JsonObject().put("detail", "the backup file was deleted")
         .put("filename", deleted)))
-      .onFailure(e -> ctx.fail(folderError(e)));
+      .onFailure(e -> ctx.fail(folderError(folder, e)));
   }
 
   /** A name that is not a file of the folder is 400, a file that is not there 404. */
-  private ApiException folderError(Throwable e) {
+  static ApiException folderError(BackupFolder folder, Throwable e) {
     if (e instanceof BackupFolder.BadName bad) {
       return ApiException.badRequest(bad.getMessage());
     }

@@ -32,6 +32,14 @@ final class RestorePasswords {
     this.databasePasswords = databasePasswords;
   }
 
+  /** The password fields of a JSON request (a restore of a file of the backup folder), as if uploaded before a file. */
+  static RestorePasswords given(RoutingContext ctx, DatabasePasswords databasePasswords, String password, String serverPassword) {
+    RestorePasswords passwords = new RestorePasswords(ctx, databasePasswords);
+    passwords.password = password;
+    passwords.serverPassword = serverPassword;
+    return passwords;
+  }
+
   boolean hasPassword() {
     return password != null && !password.isEmpty();
   }

@@ -89,7 +89,9 @@ public class WebVerticle extends VerticleBase {
     UserHandlers admin = new UserHandlers(users, passwords);
     KeyHandlers keys = new KeyHandlers(apiKeys);
     DatabasePasswords databasePasswords = new DatabasePasswords(db);
-    DataHandlers data = new DataHandlers(vertx, pool, databasePasswords, new BackupFolder(config.backupDir()));
+    BackupFolder backupFolder = new BackupFolder(config.backupDir());
+    DataHandlers data = new DataHandlers(vertx, pool, databasePasswords, backupFolder);
+    FolderRestore folderRestore = new FolderRestore(vertx, backupFolder, databasePasswords, config.maxUploadBytes());
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     RestoreUpload restore = new RestoreUpload(vertx, config.maxUploadBytes(), databasePasswords);
 
@@ -124,6 +126,7 @@ public class WebVerticle extends VerticleBase {
     router.post("/api/data/manual_backup_to_directory").handler(data::backupToFolder);
     router.post("/api/data/list_backup_files").handler(data::listBackupFiles);
     router.post("/api/data/delete_backup_file").handler(data::deleteBackupFile);
+    router.post("/api/data/restore_backup_file").handler(folderRestore::handle);
     router.get("/api/data/jobs/:id").handler(data::job);
     // The upload is read only after the caller and the content type have been checked.
     router.post(RESTORE_PATH).handler(restore::handle);

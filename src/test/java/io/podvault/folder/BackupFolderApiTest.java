@@ -101,6 +101,66 @@ class BackupFolderApiTest {
   }
 
   @Test
+  @DisplayName("restore_backup_file restores a listed file, gzip or plain, like an upload: the data comes back as it was")
+  void restoreListedFiles() throws Exception {
+    String gz = backupNow();
+    Map<String, String> original;
+    try (Connection c = Connections.open(server.db)) {
+      original = PinePodsData.tableChecksums(c, "public");
+    }
+    Path plain = folder.resolve("unpacked-copy.sql");
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(folder.resolve(gz)))) {
+      Files.copy(in, plain);
+    }
+    for (String name : List.of(gz, "unpacked-copy.sql")) {
+      TestPostgres.execute(server.db, "DELETE FROM public.\"UserEpisodeHistory\"");
+      HttpResponse<Buffer> started = result(post("restore_backup_file", new JsonObject()
+        .put("backup_filename", name).put("database_pass", TestPostgres.PASSWORD)));
+      assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
+      JsonObject answer = started.bodyAsJsonObject();
+      assertThat(answer.getString("task_id")).isEqualTo(answer.getString("job_id"));
+      assertThat(answer.getString("format")).isEqualTo("podvault");
+      assertThat(server.awaitJob(admin, answer.getString("job_id")).getString("state")).isEqualTo("succeeded");
+      admin = result(server.adminToken());
+      try (Connection c = Connections.open(server.db)) {
+        assertThat(PinePodsData.tableChecksums(c, "public")).as(name).isEqualTo(original);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("restore_backup_file refuses a wrong or missing password, a bad name and a damaged gzip file, and changes nothing")
+  void restoreRefusals() throws Exception {
+    String gz = backupNow();
+    byte[] whole = Files.readAllBytes(folder.resolve(gz));
+    Files.write(folder.resolve("cut-short.sql.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+    Map<String, String> before;
+    try (Connection c = Connections.open(server.db)) {
+      before = PinePodsData.tableChecksums(c, "public");
+    }
+    record Refusal(JsonObject request, int status, String says) {
+    }
+    List<Refusal> refusals = List.of(
+      new Refusal(new JsonObject().put("backup_filename", gz), 400, "database_pass"),
+      new Refusal(new JsonObject().put("backup_filename", gz).put("database_pass", "not-the-password"), 403,
+        "server_database_pass"),
+      new Refusal(new JsonObject().put("backup_filename", "../" + gz).put("database_pass", TestPostgres.PASSWORD), 400,
+        "not the name of a file"),
+      new Refusal(new JsonObject().put("backup_filename", "missing.sql.gz").put("database_pass", TestPostgres.PASSWORD), 404,
+        "missing.sql.gz"),
+      new Refusal(new JsonObject().put("backup_filename", "cut-short.sql.gz").put("database_pass", TestPostgres.PASSWORD), 400,
+        "cut-short.sql.gz"));
+    for (Refusal refusal : refusals) {
+      HttpResponse<Buffer> response = result(post("restore_backup_file", refusal.request()));
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(refusal.status());
+      assertThat(TestServer.error(response)).contains(refusal.says());
+    }
+    try (Connection c = Connections.open(server.db)) {
+      assertThat(PinePodsData.tableChecksums(c, "public")).isEqualTo(before);
+    }
+  }
+
+  @Test
   @DisplayName("PinePods' own files in the folder are listed, other files are not, and a listed file can be deleted")
   void pinePodsFilesListedAndDeleted() throws Exception {
     Files.writeString(folder.resolve("pinepods_backup_20261101.sql"), PG_DUMP_FILE);
@@ -186,6 +246,16 @@ class BackupFolderApiTest {
     HttpResponse<Buffer> response = result(server.client.post("/api/data/list_backup_files").bearerTokenAuthentication(user)
       .sendJsonObject(new JsonObject()));
     assertThat(response.statusCode()).isEqualTo(403);
+  }
+
+  /** Runs a backup into the folder and returns its file's name. */
+  private static String backupNow() {
+    HttpResponse<Buffer> started = result(post("manual_backup_to_directory", new JsonObject()));
+    assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
+    JsonObject job = server.awaitJob(admin, started.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    return listed().stream().map(e -> ((JsonObject) e).getString("filename")).filter(n -> n.startsWith("podvault-"))
+      .findFirst().orElseThrow();
   }
 
   private static io.vertx.core.Future<HttpResponse<Buffer>> post(String endpoint, JsonObject body) {
