@@ -16,8 +16,12 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code /api/data/*}: server backup, the backup folder, the state of jobs and the restore probe (the restore upload
@@ -25,6 +29,7 @@ import java.util.UUID;
  */
 final class DataHandlers {
 
+  private static final Logger LOG = LoggerFactory.getLogger(DataHandlers.class);
   static final String BACKUP_FILE_NAME = "server_backup.sql";
   /** Checking the password and taking the lock can wait on a busy database, never on the dump itself. */
   private static final long START_TIMEOUT_MILLIS = 60_000;
@@ -76,6 +81,35 @@ final class DataHandlers {
       .onSuccess(deleted -> Responses.json(ctx, 200, new JsonObject().put("detail", "the backup file was deleted")
         .put("filename", deleted)))
       .onFailure(e -> ctx.fail(folderError(folder, e)));
+  }
+
+  /**
+   * A file of the backup folder, as it is stored (a gzip file stays one). Like a backup it needs this server's
+   * database password, and it also takes a plain form post with {@code access_token}, so a browser's download
+   * manager writes the file.
+   */
+  void downloadBackupFile(RoutingContext ctx) {
+    JsonObject body = Requests.isForm(ctx)
+      ? new JsonObject()
+        .put(FolderRestore.BACKUP_FILENAME, ctx.request().getFormAttribute(FolderRestore.BACKUP_FILENAME))
+        .put(DATABASE_PASS, ctx.request().getFormAttribute(DATABASE_PASS))
+      : Requests.jsonBody(ctx);
+    String name = Requests.requiredString(body, FolderRestore.BACKUP_FILENAME, 1024);
+    databasePasswords.require(ctx, Requests.requiredString(body, DATABASE_PASS, 1024));
+    vertx.executeBlocking(() -> folder.resolve(name), false)
+      .onFailure(e -> ctx.fail(folderError(folder, e)))
+      .onSuccess(file -> ctx.response()
+        .putHeader("Content-Type", name.endsWith(".gz") ? "application/gzip" : "application/sql")
+        .putHeader("Content-Disposition", attachment(name))
+        .sendFile(file.toString())
+        .onFailure(e -> LOG.warn("The download of backup file {} broke off: {}", name, e.getMessage())));
+  }
+
+  /** RFC 6266: a plain ASCII name for every client, and the exact one, percent-encoded, for those that read it. */
+  private static String attachment(String name) {
+    String ascii = name.replaceAll("[^A-Za-z0-9._-]", "_");
+    String exact = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+    return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + exact;
   }
 
   /** A name that is not a file of the folder is 400, a file that is not there 404. */

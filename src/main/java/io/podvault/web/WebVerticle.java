@@ -127,6 +127,7 @@ public class WebVerticle extends VerticleBase {
     router.post("/api/data/list_backup_files").handler(data::listBackupFiles);
     router.post("/api/data/delete_backup_file").handler(data::deleteBackupFile);
     router.post("/api/data/restore_backup_file").handler(folderRestore::handle);
+    router.post("/api/data/download_backup_file").handler(data::downloadBackupFile);
     router.get("/api/data/jobs/:id").handler(data::job);
     // The upload is read only after the caller and the content type have been checked.
     router.post(RESTORE_PATH).handler(restore::handle);

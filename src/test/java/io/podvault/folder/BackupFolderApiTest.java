@@ -161,6 +161,33 @@ class BackupFolderApiTest {
   }
 
   @Test
+  @DisplayName("download_backup_file sends a listed file as it is stored, to JSON and to a form post, with the password only")
+  void downloadListedFile() throws Exception {
+    String gz = backupNow();
+    byte[] stored = Files.readAllBytes(folder.resolve(gz));
+    HttpResponse<Buffer> json = result(post("download_backup_file", new JsonObject().put("backup_filename", gz)
+      .put("database_pass", TestPostgres.PASSWORD)));
+    assertThat(json.statusCode()).isEqualTo(200);
+    assertThat(json.getHeader("Content-Disposition")).startsWith("attachment; filename=\"" + gz + "\"");
+    assertThat(json.getHeader("Content-Type")).isEqualTo("application/gzip");
+    assertThat(json.body().getBytes()).isEqualTo(stored);
+
+    HttpResponse<Buffer> form = result(server.client.post("/api/data/download_backup_file")
+      .sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("backup_filename", gz)
+        .add("database_pass", TestPostgres.PASSWORD).add("access_token", admin)));
+    assertThat(form.statusCode()).isEqualTo(200);
+    assertThat(form.body().getBytes()).isEqualTo(stored);
+
+    HttpResponse<Buffer> wrong = result(post("download_backup_file", new JsonObject().put("backup_filename", gz)
+      .put("database_pass", "not-the-password")));
+    assertThat(wrong.statusCode()).isEqualTo(403);
+    assertThat(wrong.bodyAsString()).doesNotContain("podvault server backup");
+    HttpResponse<Buffer> escape = result(post("download_backup_file", new JsonObject().put("backup_filename", "../" + gz)
+      .put("database_pass", TestPostgres.PASSWORD)));
+    assertThat(escape.statusCode()).isEqualTo(400);
+  }
+
+  @Test
   @DisplayName("PinePods' own files in the folder are listed, other files are not, and a listed file can be deleted")
   void pinePodsFilesListedAndDeleted() throws Exception {
     Files.writeString(folder.resolve("pinepods_backup_20261101.sql"), PG_DUMP_FILE);
