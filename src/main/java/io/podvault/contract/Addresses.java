@@ -14,6 +14,8 @@ public final class Addresses {
   public static final String RESTORE_START = "jobs.restore.start";
   /** Send: how far a restore's upload has come (stored bytes, with the password once known; complete; cancelled). */
   public static final String RESTORE_UPLOAD = "jobs.restore.upload";
+  /** Published: the backup schedule was changed; the schedulers read it again. */
+  public static final String SCHEDULE_CHANGED = "jobs.schedule.changed";
   /** Published: a job's progress, in the shape of the WebSocket {@code job} event. */
   public static final String PROGRESS = "jobs.progress";
   /** Published: a restore replaced the data; every session is over. */

@@ -170,6 +170,27 @@ public final class BackupFolder {
     DataFolder.flushDirectory(dir);
   }
 
+  /**
+   * Keeps the newest {@code keep} of podvault's own backups (by the time their manifests say they were made) and
+   * deletes the older ones; PinePods' files, and files without a manifest, are never deleted. Returns the names
+   * deleted.
+   */
+  public List<String> prune(int keep) throws IOException {
+    List<Entry> own = new ArrayList<>();
+    for (Entry entry : list()) {
+      if (entry.filename().startsWith(PREFIX) && Boolean.TRUE.equals(entry.complete()) && entry.createdAt() != null) {
+        own.add(entry);
+      }
+    }
+    own.sort(Comparator.comparing((Entry e) -> Instant.parse(e.createdAt())).reversed());
+    List<String> deleted = new ArrayList<>();
+    for (Entry old : own.subList(Math.min(keep, own.size()), own.size())) {
+      delete(old.filename());
+      deleted.add(old.filename());
+    }
+    return deleted;
+  }
+
   /** What the list says of one file; null when it is not a backup at all. */
   private Entry describe(Path file, String name, BasicFileAttributes attributes) throws IOException {
     long size = attributes.size();

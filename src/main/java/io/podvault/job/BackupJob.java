@@ -48,6 +48,10 @@ final class BackupJob implements Runnable {
 
     /** The dump failed: a download is aborted, a file deleted; returns what the job's record says. */
     String failed(Exception cause);
+
+    /** The job was refused before it began (password, lock, schema): a file begun for it is deleted. */
+    default void refused() {
+    }
   }
 
   /** The download of a backup: the HTTP response that {@code stream} feeds. */
@@ -81,8 +85,8 @@ final class BackupJob implements Runnable {
     };
   }
 
-  /** A backup into the server's backup folder; only a whole one takes its name there. */
-  static Sink toFolder(BackupFolder.Writing file) {
+  /** A backup into the server's backup folder; only a whole one takes its name there, and {@code then} follows it. */
+  static Sink toFolder(BackupFolder.Writing file, Runnable then) {
     return new Sink() {
       @Override
       public OutputStream out() {
@@ -97,12 +101,18 @@ final class BackupJob implements Runnable {
 
       @Override
       public void succeeded() {
+        then.run();
       }
 
       @Override
       public String failed(Exception cause) {
         file.abandon();
         return "the backup failed and no file was kept in the backup folder: " + cause.getMessage();
+      }
+
+      @Override
+      public void refused() {
+        file.abandon();
       }
     };
   }

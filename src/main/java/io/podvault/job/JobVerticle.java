@@ -17,6 +17,7 @@ import io.podvault.dump.DumpFormat;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.dump.SealingKey;
 import io.podvault.folder.BackupFolder;
+import io.podvault.schedule.ScheduledRuns;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
 import io.podvault.restore.SpareShadow;
@@ -28,6 +29,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -51,6 +53,10 @@ public class JobVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobVerticle.class);
   /** Where restores store their uploads ({@link StoredUpload}). */
   public static final String RESTORE_DIR = "restore";
+  /** Who starts scheduled backups, in their job records. */
+  static final String SCHEDULE = "schedule";
+  /** How often the schedule is looked at: a run starts within this of its time. */
+  private static final long SCHEDULE_CHECK_MILLIS = 1_000;
 
   private DbCoordinates db;
   private Path restoreDir;
@@ -65,6 +71,8 @@ public class JobVerticle extends VerticleBase {
   private BackupConnections backupConnections;
   private BackupFolder backupFolder;
   private boolean gzipBackups;
+  private ScheduledRuns scheduledRuns;
+  private long scheduleTimer;
   private volatile Runnable abortRunning;
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
@@ -99,6 +107,9 @@ public class JobVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.BACKUP_TO_FOLDER, this::startFolderBackup);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_START, this::startRestore);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_UPLOAD, this::uploadEvent);
+    scheduledRuns = new ScheduledRuns(db, ZoneId.systemDefault());
+    vertx.eventBus().consumer(Addresses.SCHEDULE_CHANGED, m -> scheduledRuns.changed());
+    scheduleTimer = vertx.setPeriodic(SCHEDULE_CHECK_MILLIS, t -> checkSchedule());
     return Future.succeededFuture();
   }
 
@@ -123,6 +134,7 @@ public class JobVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() throws Exception {
+    vertx.cancelTimer(scheduleTimer);
     Runnable abort = abortRunning;
     if (abort != null) {
       LOG.warn("Server stopping: aborting the running job");
@@ -148,40 +160,88 @@ public class JobVerticle extends VerticleBase {
     UUID id = UUID.randomUUID();
     JobProgress progress = new JobProgress(vertx, store, id, KIND_BACKUP, request.getString(STARTED_BY), Phase.STARTING);
     StreamSender stream = new StreamSender(vertx, request.getString(STREAM_ADDRESS), id.toString(), stallMillis);
-    runBackup(message, progress, request.getString(DATABASE_PASS), format.get(), BackupJob.toDownload(stream, id.toString()));
+    try {
+      startBackup(progress, request.getString(DATABASE_PASS), format.get(), BackupJob.toDownload(stream, id.toString()));
+    } catch (JobException e) {
+      message.fail(e.failure().wireCode(), e.getMessage());
+      return;
+    }
+    message.reply(new JsonObject().put(JOB_ID, id.toString()));
   }
 
   /**
-   * A backup into the server's backup folder, sealed with this server's own database password; the reply (the job,
-   * and the file's name) comes once the job holds the lock, and the file takes that name once it is whole.
+   * A backup into the server's backup folder, sealed with this server's own database password; the reply (the job)
+   * comes once the job holds the lock, and the file takes its name once it is whole.
    */
   private void startFolderBackup(Message<JsonObject> message) {
-    UUID id = UUID.randomUUID();
-    JobProgress progress = new JobProgress(vertx, store, id, KIND_BACKUP, message.body().getString(STARTED_BY), Phase.STARTING);
-    BackupFolder.Writing file;
+    JobProgress progress = new JobProgress(vertx, store, UUID.randomUUID(), KIND_BACKUP, message.body().getString(STARTED_BY),
+      Phase.STARTING);
     try {
-      file = backupFolder.begin(Instant.now(), gzipBackups);
-    } catch (IOException e) {
-      message.fail(JobFailure.INTERNAL.wireCode(), "the backup folder " + backupFolder.dir() + " cannot be written: " + e.getMessage());
+      startBackup(progress, db.password(), DumpFormat.PODVAULT, folderSink(null));
+    } catch (JobException e) {
+      message.fail(e.failure().wireCode(), e.getMessage());
       return;
     }
-    if (!runBackup(message, progress, db.password(), DumpFormat.PODVAULT, BackupJob.toFolder(file))) {
-      file.abandon();
+    message.reply(new JsonObject().put(JOB_ID, progress.id().toString()));
+  }
+
+  /** Starts the scheduled backup when it is due, here and on no other process. */
+  private void checkSchedule() {
+    Optional<ScheduledRuns.Run> run;
+    try {
+      run = scheduledRuns.claimIfDue(Instant.now(), UUID.randomUUID());
+    } catch (SQLException e) {
+      LOG.warn("Could not read the backup schedule: {}", e.getMessage());
+      return;
+    }
+    if (run.isEmpty()) {
+      return;
+    }
+    Integer keep = run.get().retentionCount();
+    JobProgress progress = new JobProgress(vertx, store, run.get().jobId(), KIND_BACKUP, SCHEDULE, Phase.STARTING);
+    try {
+      startBackup(progress, db.password(), DumpFormat.PODVAULT, folderSink(keep));
+      LOG.info("Scheduled backup {} started", progress.id());
+    } catch (JobException e) {
+      LOG.warn("The scheduled backup did not start: {}", e.getMessage());
+      scheduledRuns.refused(e.getMessage());
     }
   }
 
-  /** Starts a backup on the job thread and replies with its id; false when it was refused (the reply says why). */
-  private boolean runBackup(Message<JsonObject> message, JobProgress progress, String password, DumpFormat format,
-    BackupJob.Sink sink) {
+  /** A new file of the backup folder; once a backup into it has succeeded, only the newest {@code keep} of podvault's stay. */
+  private BackupJob.Sink folderSink(Integer keep) throws JobException {
+    try {
+      return BackupJob.toFolder(backupFolder.begin(Instant.now(), gzipBackups), () -> {
+        if (keep != null) {
+          prune(keep);
+        }
+      });
+    } catch (IOException e) {
+      throw new JobException(JobFailure.INTERNAL, "the backup folder " + backupFolder.dir() + " cannot be written: " + e.getMessage(), e);
+    }
+  }
+
+  private void prune(int keep) {
+    try {
+      List<String> deleted = backupFolder.prune(keep);
+      if (!deleted.isEmpty()) {
+        LOG.info("Deleted {} older backup(s) beyond the {} kept: {}", deleted.size(), keep, deleted);
+      }
+    } catch (IOException e) {
+      LOG.warn("Could not delete older backups beyond the {} kept: {}", keep, e.getMessage());
+    }
+  }
+
+  /** Opens a backup and runs it on the job thread; a refused one has used nothing (a folder file is deleted). */
+  private void startBackup(JobProgress progress, String password, DumpFormat format, BackupJob.Sink sink) throws JobException {
     BackupJob job;
     try {
       job = BackupJob.open(db, backupConnections, schema, password, format, progress, sink);
     } catch (JobException e) {
       backupConnections.prepare();
-      message.fail(e.failure().wireCode(), e.getMessage());
-      return false;
+      sink.refused();
+      throw e;
     }
-    message.reply(new JsonObject().put(JOB_ID, progress.id().toString()));
     runOnJobThread(() -> {
       try {
         job.run();
@@ -189,7 +249,6 @@ public class JobVerticle extends VerticleBase {
         backupConnections.prepare();
       }
     }, job::abort);
-    return true;
   }
 
   /**

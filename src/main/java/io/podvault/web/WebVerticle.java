@@ -25,6 +25,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import java.time.ZoneId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +93,7 @@ public class WebVerticle extends VerticleBase {
     BackupFolder backupFolder = new BackupFolder(config.backupDir());
     DataHandlers data = new DataHandlers(vertx, pool, databasePasswords, backupFolder);
     FolderRestore folderRestore = new FolderRestore(vertx, backupFolder, databasePasswords, config.maxUploadBytes());
+    ScheduleHandlers schedule = new ScheduleHandlers(vertx, pool, ZoneId.systemDefault());
     BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     RestoreUpload restore = new RestoreUpload(vertx, config.maxUploadBytes(), databasePasswords);
 
@@ -128,6 +130,8 @@ public class WebVerticle extends VerticleBase {
     router.post("/api/data/delete_backup_file").handler(data::deleteBackupFile);
     router.post("/api/data/restore_backup_file").handler(folderRestore::handle);
     router.post("/api/data/download_backup_file").handler(data::downloadBackupFile);
+    router.post("/api/data/schedule_backup").handler(schedule::save);
+    router.post("/api/data/get_scheduled_backup").handler(schedule::get);
     router.get("/api/data/jobs/:id").handler(data::job);
     // The upload is read only after the caller and the content type have been checked.
     router.post(RESTORE_PATH).handler(restore::handle);
