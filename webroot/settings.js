@@ -53,7 +53,9 @@
     const backup = backupSection(me);
     const restore = restoreSection();
     podvaultJobView.init();
+    podvaultSchedule.init();
     podvaultLive.onJob((event) => {
+      podvaultSchedule.job(event);
       podvaultJobView.render(event);
       const restoring = event.kind === 'restore' && event.state === 'running';
       backup.job(event, restoring);

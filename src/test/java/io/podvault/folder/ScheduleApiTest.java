@@ -155,7 +155,9 @@ class ScheduleApiTest {
   @DisplayName("two processes on one database run each scheduled backup once")
   void twoProcessesRunItOnce() throws Exception {
     Path otherFolder = TestServer.tempDir("podvault-test-schedule-2");
-    TestServer other = result(TestServer.start(vertx, server.db, Map.of(ConfigKeys.BACKUP_DIR, otherFolder.toString())));
+    // A Vert.x of its own: one event bus per server, as in separate processes.
+    Vertx own = Vertx.vertx();
+    TestServer other = result(TestServer.start(own, server.db, Map.of(ConfigKeys.BACKUP_DIR, otherFolder.toString())));
     try {
       long before = scheduledJobs("succeeded");
       schedule(server, new JsonObject().put("cron_schedule", "*/3 * * * * *").put("enabled", true));
@@ -176,6 +178,7 @@ class ScheduleApiTest {
       assertThat(scheduledJobs("succeeded") - before).isBetween(3L, 5L);
     } finally {
       result(other.stop());
+      result(own.close());
     }
   }
 
