@@ -5,9 +5,11 @@ import static io.podvault.contract.Fields.*;
 import io.podvault.contract.Addresses;
 import io.podvault.contract.Fields;
 import io.podvault.contract.Phase;
+import io.podvault.metrics.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,8 @@ public final class JobProgress {
   private Long bytesDone;
   private Long bytesTotal;
   private String error;
+  /** The most rows any phase counted: the rows the job moved, for its metrics. */
+  private long mostRows;
   private long lastPublished;
   private long lastPersisted;
   private final long startedNanos = System.nanoTime();
@@ -117,6 +121,7 @@ public final class JobProgress {
   /** {@code delta} more rows of {@code name} are done; tables may run side by side. */
   public synchronized void rowsDone(String name, long delta) {
     rowsDone += delta;
+    mostRows = Math.max(mostRows, rowsDone);
     if (name.equals(table)) {
       tableRowsDone += delta;
     }
@@ -167,7 +172,9 @@ public final class JobProgress {
   /** Records and announces the end; a database that is restarting gets a little while to come back. */
   private void finish() {
     logPhaseTime();
-    LOG.info("{} {} {} after {} ms", kind, id, state, (System.nanoTime() - startedNanos) / 1_000_000);
+    long took = System.nanoTime() - startedNanos;
+    LOG.info("{} {} {} after {} ms", kind, id, state, took / 1_000_000);
+    Metrics.jobEnded(kind, state, Duration.ofNanos(took), mostRows);
     JsonObject event = event();
     vertx.eventBus().publish(Addresses.PROGRESS, event);
     for (int attempt = 1; ; attempt++) {

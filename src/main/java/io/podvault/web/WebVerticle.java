@@ -12,6 +12,7 @@ import io.podvault.contract.Fields;
 import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.folder.BackupFolder;
+import io.podvault.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -102,6 +103,8 @@ public class WebVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(WebVerticle::securityHeaders);
     router.get("/health").handler(this::health);
+    router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+      .end(Metrics.registry().scrape()));
     router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(hub::accept).onFailure(ctx::fail));
 
     router.route("/api/*").handler(ctx -> {
