@@ -5,7 +5,10 @@ import io.podvault.db.Connections;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.UUID;
 
 /**
@@ -27,6 +30,9 @@ public final class JobStore {
     "UPDATE podvault.jobs SET state = 'failed', finished_at = now(), "
       + "error = 'the server stopped while this job was running; nothing was changed by it' WHERE state = 'running'";
 
+  private static final String LAST_SUCCEEDED =
+    "SELECT max(finished_at) FROM podvault.jobs WHERE kind = ? AND state = 'succeeded'";
+
   private final DbCoordinates db;
   private Connection connection;
 
@@ -41,6 +47,17 @@ public final class JobStore {
       ps.setString(3, startedBy);
       ps.setString(4, progress.encode());
     });
+  }
+
+  /** When the last job of {@code kind} that succeeded, on any process of this database, ended; null before the first. */
+  public Instant lastSucceeded(String kind) throws SQLException {
+    try (Connection c = Connections.open(db); PreparedStatement ps = c.prepareStatement(LAST_SUCCEEDED)) {
+      ps.setString(1, kind);
+      try (ResultSet rs = ps.executeQuery()) {
+        Timestamp at = rs.next() ? rs.getTimestamp(1) : null;
+        return at == null ? null : at.toInstant();
+      }
+    }
   }
 
   public void update(UUID id, JsonObject progress) throws SQLException {

@@ -17,6 +17,7 @@ import io.podvault.dump.DumpFormat;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.dump.SealingKey;
 import io.podvault.folder.BackupFolder;
+import io.podvault.metrics.Metrics;
 import io.podvault.schedule.ScheduledRuns;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
@@ -95,6 +96,10 @@ public class JobVerticle extends VerticleBase {
     backupFolder.prepare();
     gzipBackups = config.gzipBackups();
     store = new JobStore(db);
+    Instant lastBackup = store.lastSucceeded(KIND_BACKUP);
+    if (lastBackup != null) {
+      Metrics.backupSucceededAt(lastBackup);
+    }
     schema = SchemaCheck.of(db);
     spare = new SpareShadow(db);
     backupConnections = new BackupConnections(db, BackupJob.READERS);

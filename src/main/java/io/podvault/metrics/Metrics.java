@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,7 +25,7 @@ public final class Metrics {
 
   static {
     Gauge.builder("podvault_last_successful_backup_timestamp_seconds", LAST_BACKUP_SECONDS, AtomicLong::get)
-      .description("When the last backup of this process succeeded (Unix time), 0 before the first")
+      .description("When the last backup of this database succeeded (Unix time), as this process knows it; 0 before the first")
       .register(REGISTRY);
   }
 
@@ -33,6 +34,14 @@ public final class Metrics {
 
   public static PrometheusMeterRegistry registry() {
     return REGISTRY;
+  }
+
+  /**
+   * A backup succeeded at {@code at}, here or, read at start, on any process of this database: the gauge keeps the
+   * latest, so that a restart does not look like a missing backup.
+   */
+  public static void backupSucceededAt(Instant at) {
+    LAST_BACKUP_SECONDS.accumulateAndGet(at.getEpochSecond(), Math::max);
   }
 
   /** A job ended: {@code outcome} is its final state; {@code rows} what it moved. */
@@ -51,7 +60,7 @@ public final class Metrics {
       return rate;
     }).set(took.toMillis() == 0 ? rows * 1000 : rows * 1000 / took.toMillis());
     if ("backup".equals(kind)) {
-      LAST_BACKUP_SECONDS.set(System.currentTimeMillis() / 1000);
+      backupSucceededAt(Instant.now());
     }
   }
 }

@@ -2,6 +2,7 @@ package io.podvault.metrics;
 
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.podvault.support.Await;
 import io.podvault.support.ChildServer;
@@ -39,7 +40,9 @@ class MetricsTest {
   @DisplayName("counts jobs by kind and outcome with their durations, the last successful backup's time, and Vert.x's HTTP figures")
   void jobsBackupsAndHttp() throws Exception {
     Path data = TestServer.tempDir("podvault-metrics").resolve("data");
-    ChildServer child = ChildServer.start(vertx, data, Map.of("PODVAULT_DB_URL", TestPostgres.url(TestPostgres.freshDatabase())));
+    String db = TestPostgres.url(TestPostgres.freshDatabase());
+    ChildServer child = ChildServer.start(vertx, data, Map.of("PODVAULT_DB_URL", db));
+    double lastBackup;
     try {
       String before = metrics(child);
       assertThat(value(before, "podvault_last_successful_backup_timestamp_seconds")).isZero();
@@ -56,8 +59,16 @@ class MetricsTest {
         .isBetween(System.currentTimeMillis() / 1000.0 - 120, System.currentTimeMillis() / 1000.0 + 1);
       assertThat(value(after, "podvault_jobs_seconds_sum{kind=\"backup\",outcome=\"succeeded\"}")).isPositive();
       assertThat(after).contains("podvault_last_job_rows_per_second{kind=\"backup\"}").contains("vertx_http_server_requests_total");
+      lastBackup = value(after, "podvault_last_successful_backup_timestamp_seconds");
     } finally {
       child.stop();
+    }
+    // A new process knows the database's last successful backup from its start: a restart is no missing backup.
+    ChildServer next = ChildServer.start(vertx, TestServer.tempDir("podvault-metrics-2").resolve("data"), Map.of("PODVAULT_DB_URL", db));
+    try {
+      assertThat(value(metrics(next), "podvault_last_successful_backup_timestamp_seconds")).isCloseTo(lastBackup, within(2.0));
+    } finally {
+      next.stop();
     }
   }
 
