@@ -8,7 +8,6 @@ import io.podvault.config.ConfigKeys;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.support.Await;
-import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
@@ -46,11 +45,8 @@ class ScheduleE2ETest {
     }
     vertx = Vertx.vertx();
     folder = TestServer.tempDir("podvault-e2e-backups").resolve("backups");
-    server = result(TestServer.start(vertx, TestPostgres.freshDatabase(), Map.of(ConfigKeys.BACKUP_DIR, folder.toString())));
+    server = result(TestServer.startWithPinePodsData(vertx, 11, Map.of(ConfigKeys.BACKUP_DIR, folder.toString())));
     baseUrl = "http://localhost:" + server.podvault.httpPort();
-    try (Connection c = Connections.open(server.db)) {
-      PinePodsData.fill(c, 11);
-    }
     admin = result(server.adminToken());
   }
 

@@ -57,10 +57,7 @@ class BackupFolderApiTest {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     folder = TestServer.tempDir("podvault-test-backups").resolve("backups");
-    server = result(TestServer.start(vertx, TestPostgres.freshDatabase(), Map.of(ConfigKeys.BACKUP_DIR, folder.toString())));
-    try (Connection c = Connections.open(server.db)) {
-      PinePodsData.fill(c, 42);
-    }
+    server = result(TestServer.startWithPinePodsData(vertx, 42, Map.of(ConfigKeys.BACKUP_DIR, folder.toString())));
     admin = result(server.adminToken());
   }
 

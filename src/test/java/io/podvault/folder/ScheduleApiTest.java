@@ -7,7 +7,6 @@ import io.podvault.config.ConfigKeys;
 import io.podvault.db.Connections;
 import io.podvault.restore.BackupValidator;
 import io.podvault.support.Await;
-import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
@@ -53,10 +52,7 @@ class ScheduleApiTest {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     folder = TestServer.tempDir("podvault-test-schedule").resolve("backups");
-    server = result(TestServer.start(vertx, TestPostgres.freshDatabase(), Map.of(ConfigKeys.BACKUP_DIR, folder.toString())));
-    try (Connection c = Connections.open(server.db)) {
-      PinePodsData.fill(c, 7);
-    }
+    server = result(TestServer.startWithPinePodsData(vertx, 7, Map.of(ConfigKeys.BACKUP_DIR, folder.toString())));
     admin = result(server.adminToken());
   }
 

@@ -55,7 +55,12 @@ public final class TestServer {
 
   /** A server on a fresh database holding {@link PinePodsData#fill}'s rows of {@code seed}. */
   public static Future<TestServer> startWithPinePodsData(Vertx vertx, long seed) {
-    return start(vertx).compose(server -> vertx.executeBlocking(() -> {
+    return startWithPinePodsData(vertx, seed, Map.of());
+  }
+
+  /** The same, with these settings. */
+  public static Future<TestServer> startWithPinePodsData(Vertx vertx, long seed, Map<String, Object> overrides) {
+    return start(vertx, TestPostgres.freshDatabase(), overrides).compose(server -> vertx.executeBlocking(() -> {
       try (Connection c = Connections.open(server.db)) {
         PinePodsData.fill(c, seed);
       }
