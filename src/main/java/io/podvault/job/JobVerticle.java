@@ -18,21 +18,21 @@ import io.podvault.dump.SchemaCheck;
 import io.podvault.dump.SealingKey;
 import io.podvault.folder.BackupFolder;
 import io.podvault.metrics.Metrics;
-import io.podvault.schedule.ScheduledRuns;
 import io.podvault.restore.SchemaSwap;
 import io.podvault.restore.ShadowLoader;
 import io.podvault.restore.SpareShadow;
 import io.podvault.restore.StoredUpload;
+import io.podvault.schedule.ScheduledRuns;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneId;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +74,7 @@ public class JobVerticle extends VerticleBase {
   private boolean gzipBackups;
   private ScheduledRuns scheduledRuns;
   private long scheduleTimer;
+  private boolean checkingSchedule;
   private volatile Runnable abortRunning;
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
@@ -190,20 +191,29 @@ public class JobVerticle extends VerticleBase {
     message.reply(new JsonObject().put(JOB_ID, progress.id().toString()));
   }
 
-  /** Starts the scheduled backup when it is due, here and on no other process. */
+  /**
+   * Starts the scheduled backup when it is due, here and on no other process. The database is asked off this
+   * verticle's context, which a slow or unreachable database would otherwise hold up; one check at a time.
+   */
   private void checkSchedule() {
-    Optional<ScheduledRuns.Run> run;
-    try {
-      run = scheduledRuns.claimIfDue(Instant.now(), UUID.randomUUID());
-    } catch (SQLException e) {
-      LOG.warn("Could not read the backup schedule: {}", e.getMessage());
+    if (checkingSchedule) {
       return;
     }
-    if (run.isEmpty()) {
-      return;
-    }
-    Integer keep = run.get().retentionCount();
-    JobProgress progress = new JobProgress(vertx, store, run.get().jobId(), KIND_BACKUP, SCHEDULE, Phase.STARTING);
+    checkingSchedule = true;
+    vertx.executeBlocking(() -> scheduledRuns.claimIfDue(Instant.now(), UUID.randomUUID()), false)
+      .onComplete(claimed -> {
+        checkingSchedule = false;
+        if (claimed.failed()) {
+          LOG.warn("Could not read the backup schedule: {}", claimed.cause().getMessage());
+        } else if (claimed.result().isPresent()) {
+          startScheduledBackup(claimed.result().get());
+        }
+      });
+  }
+
+  private void startScheduledBackup(ScheduledRuns.Run run) {
+    Integer keep = run.retentionCount();
+    JobProgress progress = new JobProgress(vertx, store, run.jobId(), KIND_BACKUP, SCHEDULE, Phase.STARTING);
     try {
       startBackup(progress, db.password(), DumpFormat.PODVAULT, folderSink(keep));
       LOG.info("Scheduled backup {} started", progress.id());

@@ -67,9 +67,13 @@ public final class ScheduledRuns {
   /** Claims the scheduled run if it is due now, for a job of id {@code jobId}; empty when none is due here. */
   public synchronized Optional<Run> claimIfDue(Instant now, UUID jobId) throws SQLException {
     if (schedule == null || System.currentTimeMillis() - readAt > REREAD_MILLIS) {
+      // Until it has been read, none is due: a database that cannot be reached is asked again in a while, not at once.
+      schedule = new Schedule(null, false, null, now);
+      readAt = System.currentTimeMillis();
       try (Connection c = Connections.open(db); PreparedStatement ps = c.prepareStatement(READ); ResultSet rs = ps.executeQuery()) {
-        schedule = rs.next() ? schedule(rs) : new Schedule(null, false, null, now);
-        readAt = System.currentTimeMillis();
+        if (rs.next()) {
+          schedule = schedule(rs);
+        }
       }
     }
     if (!schedule.dueAt(now, zone)) {
