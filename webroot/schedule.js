@@ -23,6 +23,7 @@ const podvaultSchedule = (function () {
       save();
     });
     el('backup-now').addEventListener('click', backUpNow);
+    el('files-frame').addEventListener('load', downloadRefused);
     load();
     listFiles();
   }
@@ -164,6 +165,33 @@ const podvaultSchedule = (function () {
     el('file-download-password').value = el('files-password').value;
     el('file-download-form').submit();
     el('file-download-password').value = '';
+  }
+
+  /**
+   * The download's frame only loads a page when the server answered with an error instead of the file (a file is
+   * an attachment, which the browser's download manager takes): the page shows it.
+   */
+  function downloadRefused() {
+    let doc = null;
+    try {
+      doc = el('files-frame').contentDocument;
+    } catch (e) {
+      doc = null;
+    }
+    if (!doc || doc.URL === 'about:blank') {
+      return;
+    }
+    let body = null;
+    try {
+      body = JSON.parse(doc.body.textContent);
+    } catch (e) {
+      body = null;
+    }
+    if (body && (body.code === 'unauthorized' || body.code === 'restored')) {
+      podvault.signOut(podvault.endedNotice(body.code));
+      return;
+    }
+    podvault.showError(el('files-error'), (body && body.error) || 'The server answered without the backup file.');
   }
 
   async function restore(name) {

@@ -95,6 +95,12 @@ class ScheduleE2ETest {
 
       row.findElement(By.xpath(".//button[text()='Download']")).click();
       assertThat(a.text("files-error")).isEqualTo("Enter the database password first.");
+      a.find("files-password").sendKeys("not-the-database-password");
+      row.findElement(By.xpath(".//button[text()='Download']")).click();
+      a.waitUntil(Duration.ofSeconds(20), ExpectedConditions.textToBePresentInElementLocated(By.id("files-error"),
+        "database password"));
+      assertThat(a.downloaded()).as("nothing is downloaded").isEmpty();
+      a.find("files-password").clear();
       a.find("files-password").sendKeys(TestPostgres.PASSWORD);
       row.findElement(By.xpath(".//button[text()='Download']")).click();
       Path downloaded = a.awaitDownload(name, Duration.ofSeconds(60));
