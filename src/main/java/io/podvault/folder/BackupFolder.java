@@ -4,6 +4,7 @@ import io.podvault.db.DataFolder;
 import io.podvault.dump.BackupFormat;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,6 +59,7 @@ public final class BackupFolder {
   private static final String PG_DUMP_START = "-- PostgreSQL database dump";
   private static final String PG_DUMP_END = "-- PostgreSQL database dump complete";
   private static final int GZIP_BUFFER_BYTES = 64 * 1024;
+  private static final int READ_BYTES = 256 * 1024;
 
   /** A name a client gave that is not the name of a file in the folder. */
   public static final class BadName extends IllegalArgumentException {
@@ -200,13 +202,14 @@ public final class BackupFolder {
       return new Entry(name, size, modified, "podvault", manifest.getString("created_at"),
         manifest.getString("schema_version"), manifest.getLong("rows"), Boolean.TRUE);
     }
-    String start = firstBytes(file, name.endsWith(GZ));
+    String start = firstBytes(file);
     if (start.startsWith(BackupFormat.FIRST_LINE)) {
       // A podvault backup copied here by hand: whether it is whole, verify says.
       return new Entry(name, size, modified, "podvault", null, null, null, null);
     }
     if (start.contains(PG_DUMP_START)) {
-      Boolean complete = name.endsWith(GZ) ? null : endsWith(file, size, PG_DUMP_END);
+      // The end of a compressed file cannot be read without reading all of it.
+      Boolean complete = isGzip(file) ? null : endsWith(file, size, PG_DUMP_END);
       return new Entry(name, size, modified, "pinepods", null, null, null, complete);
     }
     return null;
@@ -222,12 +225,34 @@ public final class BackupFolder {
     }
   }
 
+  /**
+   * A file's content, decompressed when it is gzip: recognised by gzip's two magic bytes, not by its name, as a
+   * restore recognises it.
+   */
+  public static InputStream open(Path file) throws IOException {
+    InputStream raw = new BufferedInputStream(Files.newInputStream(file), READ_BYTES);
+    try {
+      raw.mark(2);
+      boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+      raw.reset();
+      return gzip ? new GZIPInputStream(raw, READ_BYTES) : raw;
+    } catch (IOException e) {
+      raw.close();
+      throw e;
+    }
+  }
+
+  /** Whether a file is gzip-compressed, by its first bytes. */
+  private static boolean isGzip(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return in.read() == 0x1f && in.read() == 0x8b;
+    }
+  }
+
   /** The start of a file, decompressed when it is a gzip file; what cannot be read is empty. */
-  private static String firstBytes(Path file, boolean gzip) {
-    try (InputStream raw = Files.newInputStream(file);
-      InputStream in = gzip ? new GZIPInputStream(raw) : raw) {
-      byte[] bytes = in.readNBytes(SNIFF_BYTES);
-      return new String(bytes, StandardCharsets.UTF_8);
+  private static String firstBytes(Path file) {
+    try (InputStream in = open(file)) {
+      return new String(in.readNBytes(SNIFF_BYTES), StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "";
     }

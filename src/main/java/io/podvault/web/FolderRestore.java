@@ -11,7 +11,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.UUID;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -107,14 +105,12 @@ final class FolderRestore {
   }
 
   /**
-   * Writes the file, decompressed when it is gzip, into the job's file, telling the job how much is there as it
+   * Writes the file, decompressed when it is gzip ({@link BackupFolder#open}), into the job's file, telling the job how much is there as it
    * goes (the password first, so the key derivation starts beside the check); returns the bytes written.
    */
   private long feed(String jobId, Path source, Path target, String password) throws IOException {
     tell(jobId, UPLOAD_STORING, 0, password, null);
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(source), COPY_BYTES);
-      InputStream in = isGzip(raw) ? new GZIPInputStream(raw, COPY_BYTES) : raw;
-      OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
+    try (InputStream in = BackupFolder.open(source); OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
       byte[] buffer = new byte[COPY_BYTES];
       long written = 0;
       long announced = 0;
@@ -133,15 +129,6 @@ final class FolderRestore {
       out.flush();
       return written;
     }
-  }
-
-  /** gzip's two magic bytes at the start; the stream is left where it was. */
-  private static boolean isGzip(InputStream in) throws IOException {
-    in.mark(2);
-    int first = in.read();
-    int second = in.read();
-    in.reset();
-    return first == 0x1f && second == 0x8b;
   }
 
   private void tell(String jobId, String state, long bytes, String password, String reason) {

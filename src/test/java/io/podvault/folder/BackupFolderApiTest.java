@@ -243,6 +243,9 @@ class BackupFolderApiTest {
     Files.writeString(folder.resolve("cut_short.sql"), PG_DUMP_FILE.substring(0, 60));
     Files.writeString(folder.resolve("notes.sql"), "some notes, not a backup\n");
     Files.writeString(folder.resolve("readme.txt"), "-- PostgreSQL database dump\n");
+    try (OutputStream gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(folder.resolve("pinepods_packed.sql.gz")))) {
+      gz.write(PG_DUMP_FILE.getBytes(StandardCharsets.UTF_8));
+    }
 
     List<String> names = listed().stream().map(e -> ((JsonObject) e).getString("filename")).toList();
     assertThat(names).contains("pinepods_backup_20261101.sql", "cut_short.sql").doesNotContain("notes.sql", "readme.txt");
@@ -250,6 +253,9 @@ class BackupFolderApiTest {
     assertThat(pinepods.getString("format")).isEqualTo("pinepods");
     assertThat(pinepods.getBoolean("complete")).isTrue();
     assertThat(entry("cut_short.sql").getBoolean("complete")).isFalse();
+    JsonObject packed = entry("pinepods_packed.sql.gz");
+    assertThat(packed.getString("format")).as("recognised inside the gzip").isEqualTo("pinepods");
+    assertThat(packed.getValue("complete")).as("a gzip file's end is not read").isNull();
 
     HttpResponse<Buffer> deleted = result(post("delete_backup_file", new JsonObject().put("backup_filename", "cut_short.sql")));
     assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(200);
