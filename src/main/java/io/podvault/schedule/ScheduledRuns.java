@@ -29,8 +29,11 @@ public final class ScheduledRuns {
   private static final long REREAD_MILLIS = 10_000;
   private static final String READ =
     "SELECT cron_schedule, enabled, retention_count, updated_at, last_run FROM podvault.backup_schedule WHERE id = 1";
-  private static final String CLAIM = READ + " FOR UPDATE SKIP LOCKED";
-  private static final String STARTED = "UPDATE podvault.backup_schedule SET last_run = ?, last_job = ?, last_error = NULL WHERE id = 1";
+  /** The row, held, with the database's clock: every process then judges a run due, and records it, by one clock. */
+  private static final String CLAIM =
+    "SELECT cron_schedule, enabled, retention_count, updated_at, last_run, now() AS database_now "
+      + "FROM podvault.backup_schedule WHERE id = 1 FOR UPDATE SKIP LOCKED";
+  private static final String STARTED = "UPDATE podvault.backup_schedule SET last_run = now(), last_job = ?, last_error = NULL WHERE id = 1";
   private static final String REFUSED = "UPDATE podvault.backup_schedule SET last_job = NULL, last_error = ? WHERE id = 1";
 
   /** A run this process has claimed: its job's id and how many of podvault's files to keep after it. */
@@ -64,7 +67,10 @@ public final class ScheduledRuns {
     schedule = null;
   }
 
-  /** Claims the scheduled run if it is due now, for a job of id {@code jobId}; empty when none is due here. */
+  /**
+   * Claims the scheduled run if it is due, for a job of id {@code jobId}; empty when none is due here. {@code now},
+   * this process's clock, only decides whether to ask the database, whose clock decides.
+   */
   public synchronized Optional<Run> claimIfDue(Instant now, UUID jobId) throws SQLException {
     if (schedule == null || System.currentTimeMillis() - readAt > REREAD_MILLIS) {
       // Until it has been read, none is due: a database that cannot be reached is asked again in a while, not at once.
@@ -84,18 +90,18 @@ public final class ScheduledRuns {
       try (PreparedStatement claim = c.prepareStatement(CLAIM); ResultSet rs = claim.executeQuery()) {
         // Another process holds the row (it is claiming this run), or it is due no more: it ran meanwhile.
         Schedule held = rs.next() ? schedule(rs) : null;
-        if (held == null || !held.dueAt(now, zone)) {
+        Instant databaseNow = held == null ? null : rs.getTimestamp("database_now").toInstant();
+        if (held == null || !held.dueAt(databaseNow, zone)) {
           c.rollback();
           schedule = null;
           return Optional.empty();
         }
         try (PreparedStatement started = c.prepareStatement(STARTED)) {
-          started.setTimestamp(1, Timestamp.from(now));
-          started.setObject(2, jobId);
+          started.setObject(1, jobId);
           started.executeUpdate();
         }
         c.commit();
-        schedule = new Schedule(held.cron(), held.enabled(), held.retentionCount(), now);
+        schedule = new Schedule(held.cron(), held.enabled(), held.retentionCount(), databaseNow);
         return Optional.of(new Run(jobId, held.retentionCount()));
       } catch (SQLException e) {
         Connections.rollbackQuietly(c);
