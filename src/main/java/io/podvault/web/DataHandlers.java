@@ -89,11 +89,7 @@ final class DataHandlers {
    * manager writes the file.
    */
   void downloadBackupFile(RoutingContext ctx) {
-    JsonObject body = Requests.isForm(ctx)
-      ? new JsonObject()
-        .put(FolderRestore.BACKUP_FILENAME, ctx.request().getFormAttribute(FolderRestore.BACKUP_FILENAME))
-        .put(DATABASE_PASS, ctx.request().getFormAttribute(DATABASE_PASS))
-      : Requests.jsonBody(ctx);
+    JsonObject body = Requests.formOrJsonBody(ctx, FolderRestore.BACKUP_FILENAME, DATABASE_PASS);
     String name = Requests.requiredString(body, FolderRestore.BACKUP_FILENAME, 1024);
     databasePasswords.require(ctx, Requests.requiredString(body, DATABASE_PASS, 1024));
     vertx.executeBlocking(() -> folder.resolve(name), false)
@@ -134,11 +130,7 @@ final class DataHandlers {
 
   void backup(RoutingContext ctx) {
     Principal caller = Authenticator.principal(ctx);
-    JsonObject body = Requests.isForm(ctx)
-      ? new JsonObject()
-        .put(DATABASE_PASS, ctx.request().getFormAttribute(DATABASE_PASS))
-        .put(FORMAT, ctx.request().getFormAttribute(FORMAT))
-      : Requests.jsonBody(ctx);
+    JsonObject body = Requests.formOrJsonBody(ctx, DATABASE_PASS, FORMAT);
     String password = Requests.requiredString(body, DATABASE_PASS, 1024);
     DumpFormat format = format(body);
     // Checked here as well as by the job: a wrong one is counted before the next request is read.

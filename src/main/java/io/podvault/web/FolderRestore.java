@@ -97,8 +97,7 @@ final class FolderRestore {
           } else if (stopped[0] != null) {
             ctx.fail(stopped[0]);
           } else {
-            JobFailure failure = JobFailure.fromWireCode(answer.getInteger(CODE));
-            ctx.fail(new ApiException(failure.httpStatus(), failure.code(), answer.getString(ERROR)));
+            ctx.fail(RestoreUpload.refusal(answer));
           }
         });
       });
@@ -132,8 +131,7 @@ final class FolderRestore {
   }
 
   private void tell(String jobId, String state, long bytes, String password, String reason) {
-    vertx.eventBus().send(Addresses.RESTORE_UPLOAD, new JsonObject().put(JOB_ID, jobId).put(UPLOAD_STATE, state)
-      .put(BYTES, bytes).put(DATABASE_PASS, password).put(REASON, reason));
+    RestoreUpload.tell(vertx, jobId, state, bytes, password, reason);
   }
 
   private ApiException feedError(String name, Throwable e) {

@@ -16,6 +16,21 @@ final class Requests {
     return contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded");
   }
 
+  /**
+   * The body of a request that a browser may also send as a plain form post (a download its download manager
+   * writes): these fields of the form, or else the JSON object.
+   */
+  static JsonObject formOrJsonBody(RoutingContext ctx, String... fields) {
+    if (!isForm(ctx)) {
+      return jsonBody(ctx);
+    }
+    JsonObject body = new JsonObject();
+    for (String field : fields) {
+      body.put(field, ctx.request().getFormAttribute(field));
+    }
+    return body;
+  }
+
   static JsonObject jsonBody(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
     if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {

@@ -65,6 +65,18 @@ final class RestoreUpload {
     new Receipt(ctx, boundary).begin(length);
   }
 
+  /** Tells a restore job how far its file has come: stored bytes (with the password once known), complete, or cancelled. */
+  static void tell(Vertx vertx, String jobId, String state, Long bytes, String password, String reason) {
+    vertx.eventBus().send(Addresses.RESTORE_UPLOAD, new JsonObject().put(JOB_ID, jobId).put(UPLOAD_STATE, state)
+      .put(BYTES, bytes).put(DATABASE_PASS, password).put(REASON, reason));
+  }
+
+  /** The HTTP error for a restore job's refusal of its file. */
+  static ApiException refusal(JsonObject verdict) {
+    JobFailure failure = JobFailure.fromWireCode(verdict.getInteger(CODE));
+    return new ApiException(failure.httpStatus(), failure.code(), verdict.getString(ERROR));
+  }
+
   private ApiException tooLarge() {
     return new ApiException(413, "too_large", "the file is larger than this server accepts (" + maxBytes
       + " bytes, set by max_upload_bytes)");
@@ -281,14 +293,12 @@ final class RestoreUpload {
     }
 
     private void endJob() {
-      vertx.eventBus().send(Addresses.RESTORE_UPLOAD,
-        new JsonObject().put(JOB_ID, jobId).put(UPLOAD_STATE, UPLOAD_CANCELLED).put(REASON, cancelledFor.getMessage()));
+      RestoreUpload.tell(vertx, jobId, UPLOAD_CANCELLED, null, null, cancelledFor.getMessage());
       awaitVerdict(START_TIMEOUT_MILLIS);
     }
 
     private void tell(String state, long bytes, String password) {
-      vertx.eventBus().send(Addresses.RESTORE_UPLOAD, new JsonObject().put(JOB_ID, jobId).put(UPLOAD_STATE, state)
-        .put(BYTES, bytes).put(DATABASE_PASS, password));
+      RestoreUpload.tell(vertx, jobId, state, bytes, password, null);
     }
 
     /** The job's verdict: 202 for a file that passed whole, else the refusal, or this side's own reason to stop. */
@@ -307,9 +317,8 @@ final class RestoreUpload {
       } else if (was == Stage.CANCELLED) {
         ctx.fail(cancelledFor);
       } else {
-        JobFailure failure = JobFailure.fromWireCode(verdict.getInteger(CODE));
         // Refused while the body still arrives: the answer goes now, and the rest of the body is dropped.
-        ctx.fail(new ApiException(failure.httpStatus(), failure.code(), verdict.getString(ERROR)));
+        ctx.fail(refusal(verdict));
       }
     }
 
