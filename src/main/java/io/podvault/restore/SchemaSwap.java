@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Puts the loaded shadow schema's tables in place of the live ones in one short transaction, which also ends every
- * session and records the job as succeeded: either the server has the restored data, nobody is signed in and
+ * session, records the job as succeeded and notifies every server ({@value #RESTORED_CHANNEL}): either the server has the restored data, nobody is signed in and
  * the job says so, or nothing changed at all. It runs on the connection that holds the job lock and checks,
  * inside the transaction, that the lock is still held, so a job whose lock was lost (its session ended) can
  * never swap. The replaced tables are kept aside in schema {@value #REPLACED_SCHEMA} until {@link #dropReplaced}
@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
 public final class SchemaSwap {
 
   public static final String REPLACED_SCHEMA = "podvault_replaced";
+  /**
+   * The PostgreSQL channel a swap notifies, with the job's id, as it commits: every server on the database, whichever
+   * process restored, then signs its sockets out.
+   */
+  public static final String RESTORED_CHANNEL = "podvault_restored";
   private static final String LIVE = Migrations.APP_SCHEMA;
 
   /** The tables of a schema (one parameter: its name). */
@@ -166,6 +171,11 @@ public final class SchemaSwap {
           throw new SQLException("this restore's job record was already ended (a server that started meanwhile found it "
             + "abandoned); nothing was changed", "55000");
         }
+      }
+      // Delivered at the commit, and only if it commits.
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify('" + RESTORED_CHANNEL + "', ?)")) {
+        ps.setString(1, job.toString());
+        ps.execute();
       }
       c.commit();
     } catch (SQLException | RuntimeException e) {

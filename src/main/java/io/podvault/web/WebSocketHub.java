@@ -12,11 +12,13 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,13 @@ final class WebSocketHub {
   private final Pool pool;
   private final Map<ServerWebSocket, Client> clients = new HashMap<>();
   private final Map<String, JobStream> jobs = new LinkedHashMap<>();
+  /** The restores whose sign-out was sent, the latest few. */
+  private final Set<String> restoresSignedOut = Collections.newSetFromMap(new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > 16;
+    }
+  });
   /** The key's generation at the last session check; -1 before the first. */
   private long checkedGeneration = -1;
 
@@ -189,7 +198,12 @@ final class WebSocketHub {
       .onFailure(e -> LOG.debug("Sessions not checked: {}", e.toString()));
   }
 
+  /** Signs out once per restore: a restore of this process is heard on the event bus and from the database. */
   private void signOutEveryone(JsonObject event) {
+    String job = event.getString(JOB_ID);
+    if (job != null && !restoresSignedOut.add(job)) {
+      return;
+    }
     for (Client client : clients.values().toArray(new Client[0])) {
       client.signOut(event);
     }

@@ -43,6 +43,7 @@ public class WebVerticle extends VerticleBase {
   private Passwords passwords;
   private TokenService tokens;
   private HttpServer server;
+  private RestoreNotices restoreNotices;
 
   @Override
   public Future<?> start() {
@@ -63,6 +64,8 @@ public class WebVerticle extends VerticleBase {
             && Phase.SWAPPING.wireName().equals(message.body().getString(Fields.PHASE)));
         return tokens.reload();
       })
+      .compose(v -> RestoreNotices.listen(vertx, db))
+      .onSuccess(notices -> restoreNotices = notices)
       .compose(v -> vertx.createHttpServer(new HttpServerOptions()
           .setIdleTimeout(config.httpIdleTimeoutSeconds())
           .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
@@ -76,7 +79,8 @@ public class WebVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     Future<Void> closing = server == null ? Future.succeededFuture() : server.close();
-    return closing.compose(v -> passwords.close()).compose(v -> pool.close());
+    Future<Void> listening = restoreNotices == null ? Future.succeededFuture() : restoreNotices.close();
+    return closing.eventually(() -> listening).compose(v -> passwords.close()).compose(v -> pool.close());
   }
 
   /** The port actually bound (useful when configured as 0). */

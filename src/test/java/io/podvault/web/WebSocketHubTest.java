@@ -230,6 +230,36 @@ class WebSocketHubTest {
   }
 
   @Test
+  @DisplayName("a restore made by another process on the database signs this server's sockets out, once")
+  void restoreByAnotherProcessSignsOut() throws Exception {
+    String user = result(server.userToken(admin, "listener-ws-other", "listener-ws-other-password", false));
+    List<Frame> userFrames = new CopyOnWriteArrayList<>();
+    WebSocket userSocket = result(connect(user, userFrames));
+    // A Vert.x of its own, as another process has: nothing reaches this server but the database's notice.
+    Vertx otherProcess = Vertx.vertx();
+    TestServer other = result(TestServer.start(otherProcess, server.db, Map.of()));
+    try {
+      Thread.sleep(300);
+      Path backup = download();
+      String otherAdmin = result(other.adminToken());
+      String jobId = result(other.uploadRestore(otherAdmin, backup, TestPostgres.PASSWORD)).bodyAsJsonObject().getString("job_id");
+      awaitFrame(userFrames, e -> "signout".equals(e.getString("type")));
+      assertThat(userFrames).extracting(Frame::body)
+        .containsExactly(new JsonObject().put("type", "signout").put("reason", "restore").put("job_id", jobId));
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (!userSocket.isClosed()) {
+        assertThat(System.currentTimeMillis()).as("waiting for the socket to close").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      assertThat(result(server.get("/api/auth/me", user).send()).statusCode()).as("the token ended with the restore").isEqualTo(401);
+    } finally {
+      result(other.stop());
+      result(otherProcess.close());
+      admin = result(server.adminToken());
+    }
+  }
+
+  @Test
   @DisplayName("a socket whose session ends is closed: expired, ended by another process, its user deleted or no longer an administrator; the others stay")
   void endedSessionsAreClosed() throws Exception {
     List<String> ending = List.of("ws-expired", "ws-ended", "ws-deleted", "ws-demoted");
