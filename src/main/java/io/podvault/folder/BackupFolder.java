@@ -2,9 +2,9 @@ package io.podvault.folder;
 
 import io.podvault.db.DataFolder;
 import io.podvault.dump.BackupFormat;
+import io.podvault.restore.Gzip;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -59,7 +58,6 @@ public final class BackupFolder {
   private static final String PG_DUMP_START = "-- PostgreSQL database dump";
   private static final String PG_DUMP_END = "-- PostgreSQL database dump complete";
   private static final int GZIP_BUFFER_BYTES = 64 * 1024;
-  private static final int READ_BYTES = 256 * 1024;
 
   /** A name a client gave that is not the name of a file in the folder. */
   public static final class BadName extends IllegalArgumentException {
@@ -225,21 +223,9 @@ public final class BackupFolder {
     }
   }
 
-  /**
-   * A file's content, decompressed when it is gzip: recognised by gzip's two magic bytes, not by its name, as a
-   * restore recognises it.
-   */
-  public static InputStream open(Path file) throws IOException {
-    InputStream raw = new BufferedInputStream(Files.newInputStream(file), READ_BYTES);
-    try {
-      raw.mark(2);
-      boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
-      raw.reset();
-      return gzip ? new GZIPInputStream(raw, READ_BYTES) : raw;
-    } catch (IOException e) {
-      raw.close();
-      throw e;
-    }
+  /** A file's content, decompressed when it is gzip ({@link Gzip}). */
+  public static Gzip.Content open(Path file) throws IOException {
+    return Gzip.open(Files.newInputStream(file), Long.MAX_VALUE);
   }
 
   /** Whether a file is gzip-compressed, by its first bytes. */

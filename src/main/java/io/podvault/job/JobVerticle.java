@@ -104,7 +104,8 @@ public class JobVerticle extends VerticleBase {
     schema = SchemaCheck.of(db);
     spare = new SpareShadow(db);
     backupConnections = new BackupConnections(db, BackupJob.READERS);
-    restoreSetup = new RestoreJob.Setup(vertx, db, schema, restoreDir, uploadStallMillis, restoreWorkers, spare, this::seal);
+    restoreSetup = new RestoreJob.Setup(vertx, db, schema, restoreDir, uploadStallMillis, config.maxUploadBytes(), restoreWorkers,
+      spare, this::seal);
     warnOfSchemaDifferences();
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
     ChunkCodec.registerOn(vertx.eventBus());

@@ -14,6 +14,8 @@ import io.podvault.db.JobLock;
 import io.podvault.dump.SchemaCheck;
 import io.podvault.restore.BackupReader;
 import io.podvault.restore.BackupValidator;
+import io.podvault.restore.Gzip;
+import io.podvault.restore.InvalidBackupException;
 import io.podvault.restore.LoadFailedException;
 import io.podvault.restore.LoadPlan;
 import io.podvault.restore.SchemaSwap;
@@ -54,7 +56,7 @@ final class RestoreJob {
 
   /** How a restore job is set up: the same for every restore of this process. */
   record Setup(Vertx vertx, DbCoordinates db, SchemaCheck schema, Path uploadFolder, long uploadStallMillis,
-               ShadowLoader.Workers workers, SpareShadow spare, Seals seals) {
+               long maxBytes, ShadowLoader.Workers workers, SpareShadow spare, Seals seals) {
   }
 
   private final Setup setup;
@@ -64,6 +66,8 @@ final class RestoreJob {
   private final String verdictAddress;
   private final ShadowLoader loader;
   private final CompletableFuture<String> password = new CompletableFuture<>();
+  /** The upload's content as it is checked, decompressed when the upload is gzip. */
+  private volatile Gzip.Content content;
 
   private RestoreJob(Setup setup, JobProgress progress, Connection lock, StoredUpload upload, String verdictAddress) {
     this.setup = setup;
@@ -71,7 +75,7 @@ final class RestoreJob {
     this.lock = lock;
     this.upload = upload;
     this.verdictAddress = verdictAddress;
-    this.loader = new ShadowLoader(setup.db(), progress.id(), upload.path(), setup.workers(), setup.spare(),
+    this.loader = new ShadowLoader(setup.db(), progress.id(), upload::contentFile, setup.workers(), setup.spare(),
       setup.uploadStallMillis(), new Listener());
   }
 
@@ -176,10 +180,16 @@ final class RestoreJob {
    * restored, or why the check stopped.
    */
   private LoadPlan check() throws JobException {
-    try (InputStream arriving = upload.arriving()) {
+    try (Gzip.Content arriving = upload.content(setup.maxBytes())) {
+      content = arriving;
       return new BackupReader(setup.db(), new Listener(), loader).validate(arriving, password);
     } catch (JobException e) {
       throw e;
+    } catch (Gzip.DamagedException e) {
+      throw new InvalidBackupException("the file cannot be read: " + e.getMessage() + "; use a complete copy of the backup");
+    } catch (Gzip.TooLargeException e) {
+      throw new InvalidBackupException("the file is too large: " + e.getMessage() + ", the most this server accepts "
+        + "(max_upload_bytes)");
     } catch (StoppedException e) {
       // A failed load stops the reading of the upload too: its failure is then the reason.
       Exception loadFailure = loader.loadFailure();
@@ -255,7 +265,9 @@ final class RestoreJob {
 
     @Override
     public void bytesChecked(long bytes) {
-      progress.bytesDone(bytes);
+      // Measured against the upload's size: of a gzip upload, the compressed bytes read.
+      Gzip.Content checking = content;
+      progress.bytesDone(checking != null && checking.compressed() ? checking.sourceBytesRead() : bytes);
     }
 
     @Override

@@ -46,6 +46,12 @@ final class ArrivingFile extends InputStream {
     return n;
   }
 
+  /** What can be read now without waiting (a gzip reader asks, at the end of a member, whether another follows). */
+  @Override
+  public int available() {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(0, stored.position() - read));
+  }
+
   @Override
   public void close() throws IOException {
     channel.close();

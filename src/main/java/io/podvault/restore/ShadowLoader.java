@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.flywaydb.core.api.MigrationVersion;
@@ -67,7 +68,8 @@ public final class ShadowLoader implements CheckedRows {
 
   private final DbCoordinates db;
   private final String schema;
-  private final Path file;
+  /** The file the rows are read from, known once the file's first bytes are ({@link StoredUpload#contentFile}). */
+  private final Supplier<Path> file;
   private final Listener listener;
   private final Workers workers;
   private final SpareShadow spare;
@@ -91,7 +93,7 @@ public final class ShadowLoader implements CheckedRows {
   private final Object foreignKeyLock = new Object();
   private final List<Timing> timings = new CopyOnWriteArrayList<>();
 
-  public ShadowLoader(DbCoordinates db, UUID job, Path file, Workers workers, SpareShadow spare, long stallMillis,
+  public ShadowLoader(DbCoordinates db, UUID job, Supplier<Path> file, Workers workers, SpareShadow spare, long stallMillis,
                       Listener listener) {
     this.db = db;
     this.workers = workers;
@@ -327,7 +329,7 @@ public final class ShadowLoader implements CheckedRows {
   private ParallelSteps.Step load(TableLoad load) {
     return c -> {
       try {
-        load.copy(c, schema, file, stallMillis, bytes -> copied(load, bytes));
+        load.copy(c, schema, file.get(), stallMillis, bytes -> copied(load, bytes));
       } catch (SQLException e) {
         throw new SQLException("table " + load.table + ": " + e.getMessage(), e.getSQLState(), e);
       }

@@ -2,10 +2,12 @@ package io.podvault.restore;
 
 import io.podvault.db.DataFolder;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A restore's upload, stored in the data folder while it arrives. The job creates it as it begins and closes
  * it as it ends, whatever the outcome, which deletes the file; the web verticle only writes into it and says
- * how far it has come. The validator reads it as it arrives, the loader behind the validator. This is the one
+ * how far it has come. The validator reads it as it arrives, the loader behind the validator (from a decompressed
+ * copy, for a gzip upload). This is the one
  * class that creates and deletes these files, including those a stopped server left.
  */
 public final class StoredUpload implements AutoCloseable {
@@ -23,6 +26,8 @@ public final class StoredUpload implements AutoCloseable {
   private final Path path;
   private final long stallMillis;
   private final Watermark stored = new Watermark();
+  /** The decompressed copy of a gzip upload, written as it is read; null for a plain one. */
+  private volatile Path decompressed;
 
   private StoredUpload(Path path, long stallMillis) {
     this.path = path;
@@ -69,19 +74,42 @@ public final class StoredUpload implements AutoCloseable {
     stored.stop(why);
   }
 
-  /** The upload from its first byte, read as it arrives: a read waits until there is something to read. */
-  public InputStream arriving() throws IOException {
-    return new ArrivingFile(path, stored, stallMillis);
+  /**
+   * The backup in the upload, read as it arrives (a read waits until there is something to read): decompressed when
+   * the upload is gzip, and then also written as it is read to a copy beside the upload, which the rows are loaded
+   * from. Read it once.
+   */
+  public Gzip.Content content(long maxBytes) throws IOException {
+    Gzip.Content content = Gzip.open(new ArrivingFile(path, stored, stallMillis), maxBytes);
+    if (content.compressed()) {
+      Path copy = path.resolveSibling(path.getFileName() + ".decompressed");
+      try {
+        content.copyTo(FileChannel.open(DataFolder.createPrivateFile(copy), StandardOpenOption.WRITE));
+      } catch (IOException | RuntimeException e) {
+        content.close();
+        throw e;
+      }
+      decompressed = copy;
+    }
+    return content;
+  }
+
+  /** The file holding the backup's text, where its rows are: the upload, or its decompressed copy. */
+  public Path contentFile() {
+    Path copy = decompressed;
+    return copy != null ? copy : path;
   }
 
   /** Deletes the file; one that cannot be deleted now is deleted at the next start. */
   @Override
   public void close() {
     stored.stop("the restore has ended");
-    try {
-      Files.deleteIfExists(path);
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("Could not delete {} (the next start will): {}", path, e.toString());
+    for (Path file : decompressed == null ? List.of(path) : List.of(path, decompressed)) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Could not delete {} (the next start will): {}", file, e.toString());
+      }
     }
   }
 }

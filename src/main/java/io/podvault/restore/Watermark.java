@@ -18,6 +18,11 @@ final class Watermark {
     notifyAll();
   }
 
+  /** The position now, without waiting. */
+  synchronized long position() {
+    return position;
+  }
+
   /** Nothing follows {@code at}. */
   synchronized void end(long at) {
     position = at;

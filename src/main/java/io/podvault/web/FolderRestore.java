@@ -11,7 +11,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,14 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.UUID;
-import java.util.zip.ZipException;
 
 /**
  * {@code POST /api/data/restore_backup_file}: a restore of a file of the backup folder, through the same job as an
  * upload ({@link RestoreUpload}), with the same password rules, checks, progress and sign-out. The passwords are
  * proved first, as for an upload whose password fields come before the file; then the job starts and the file is
- * fed to it as an upload would be, a gzip file (recognised by its first bytes, not its name) decompressed on the
- * way. The job's verdict is the answer: 202 once the whole file has passed, or the refusal.
+ * fed to it as an upload would be (the job decompresses a gzip file, recognised by its first bytes, as it does an
+ * upload). The job's verdict is the answer: 202 once the whole file has passed, or the refusal.
  */
 final class FolderRestore {
 
@@ -104,12 +102,13 @@ final class FolderRestore {
   }
 
   /**
-   * Writes the file, decompressed when it is gzip ({@link BackupFolder#open}), into the job's file, telling the job how much is there as it
-   * goes (the password first, so the key derivation starts beside the check); returns the bytes written.
+   * Copies the file into the job's file as it is (the job decompresses a gzip file, as it does an upload), telling the
+   * job how much is there as it goes (the password first, so the key derivation starts beside the check); returns
+   * the bytes written.
    */
   private long feed(String jobId, Path source, Path target, String password) throws IOException {
     tell(jobId, UPLOAD_STORING, 0, password, null);
-    try (InputStream in = BackupFolder.open(source); OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
+    try (InputStream in = Files.newInputStream(source); OutputStream out = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
       byte[] buffer = new byte[COPY_BYTES];
       long written = 0;
       long announced = 0;
@@ -139,10 +138,6 @@ final class FolderRestore {
       return new ApiException(413, "too_large", "the file " + name + " holds more than this server accepts (" + maxBytes
         + " bytes, set by max_upload_bytes)");
     }
-    if (e instanceof ZipException || e instanceof EOFException) {
-      return ApiException.badRequest("the file " + name + " is a damaged gzip file (" + e.getMessage()
-        + "); verify it, or choose another backup");
-    }
     String text = String.valueOf(e.getMessage());
     if (text.contains("No space left")) {
       return new ApiException(507, "insufficient_storage",
@@ -151,7 +146,7 @@ final class FolderRestore {
     return new ApiException(500, "internal_error", "the file " + name + " could not be read: " + text);
   }
 
-  /** More bytes than {@code max_upload_bytes}, once decompressed. */
+  /** More bytes than {@code max_upload_bytes}. */
   private static final class TooLarge extends IOException {
     TooLarge() {
       super("too large");

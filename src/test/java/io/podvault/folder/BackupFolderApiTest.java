@@ -147,7 +147,7 @@ class BackupFolderApiTest {
       new Refusal(new JsonObject().put("backup_filename", "missing.sql.gz").put("database_pass", TestPostgres.PASSWORD), 404,
         "missing.sql.gz"),
       new Refusal(new JsonObject().put("backup_filename", "cut-short.sql.gz").put("database_pass", TestPostgres.PASSWORD), 400,
-        "cut-short.sql.gz"));
+        "incomplete gzip file"));
     for (Refusal refusal : refusals) {
       HttpResponse<Buffer> response = result(post("restore_backup_file", refusal.request()));
       assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(refusal.status());

@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -131,13 +133,19 @@ class PinePodsRestoreTest {
   }
 
   @Test
-  @DisplayName("the job of a PinePods file counts its bytes, and the whole file is checked by them")
+  @DisplayName("the job of a PinePods file, plain or gzip, counts the file's bytes, and the whole file is checked by them")
   void progressGoesByBytes() throws Exception {
-    Path file = file(plain, "data", 15);
-    JsonObject job = restore(file);
-    assertThat(job.getString("state")).isEqualTo("succeeded");
-    assertThat(job.getLong("bytes_done")).isEqualTo(Files.size(file));
-    assertThat(job.getLong("bytes_total")).isEqualTo(Files.size(file));
+    Path plainFile = file(plain, "data", 15);
+    Path gzipFile = files.resolve("data-15.sql.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzipFile))) {
+      Files.copy(plainFile, out);
+    }
+    for (Path file : List.of(plainFile, gzipFile)) {
+      JsonObject job = restore(file);
+      assertThat(job.getString("state")).as(file.toString()).isEqualTo("succeeded");
+      assertThat(job.getLong("bytes_done")).as(file.toString()).isEqualTo(Files.size(file));
+      assertThat(job.getLong("bytes_total")).as(file.toString()).isEqualTo(Files.size(file));
+    }
   }
 
   @Test

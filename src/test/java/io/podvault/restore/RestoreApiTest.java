@@ -15,12 +15,15 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -157,6 +160,29 @@ class RestoreApiTest {
     assertThat(TestServer.error(refused(write("empty.sql", new byte[0]), DB_PASSWORD, 400))).contains("empty");
     Path script = write("drop.sql", "DROP TABLE \"Users\" CASCADE;\n".getBytes(StandardCharsets.UTF_8));
     assertThat(TestServer.error(refused(script, DB_PASSWORD, 400))).contains("not a backup podvault can read");
+  }
+
+  @Test
+  @DisplayName("a gzip-compressed upload, whatever its name, restores like the plain file; a cut one is refused and changes nothing")
+  void gzipUploads() throws Exception {
+    byte[] compressed = gzip(Files.readAllBytes(backup));
+    assertThat(TestServer.error(refused(write("cut.sql.gz", Arrays.copyOf(compressed, compressed.length * 2 / 3)), DB_PASSWORD, 400)))
+      .contains("incomplete gzip file");
+    execute("UPDATE \"Episodes\" SET episodetitle = 'changed after the backup'");
+    String admin = admin();
+    HttpResponse<Buffer> accepted = upload(write("named-as-plain.sql", compressed), DB_PASSWORD);
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    JsonObject job = server.awaitJob(admin, accepted.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+    assertThat(checksums()).isEqualTo(checksumsAtBackup);
+  }
+
+  private static byte[] gzip(byte[] plain) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+      gzip.write(plain);
+    }
+    return out.toByteArray();
   }
 
   @Test
