@@ -152,6 +152,36 @@ public final class EmbeddedDatabase implements AutoCloseable {
     return coordinates;
   }
 
+  /**
+   * How to reach the cluster under {@code dataDir} that a running podvault started (the command line, while a server
+   * holds the data folder): the port from the cluster's {@code postmaster.pid}, the password configured or kept with
+   * the data.
+   */
+  public static DbCoordinates ofRunningServer(Path dataDir, String configuredPassword) throws IOException {
+    Path pidFile = dataDir.resolve("postgres").resolve("postmaster.pid");
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IOException("the podvault that holds " + dataDir + " has no embedded database running (no " + pidFile
+        + "); wait until it has started, or stop it", e);
+    }
+    // PostgreSQL's layout: pid, data directory, start time, port, socket directory, listen address, ...
+    if (lines.size() < 4 || !lines.get(3).trim().matches("\\d{1,5}")) {
+      throw new IOException(pidFile + " does not name a port; is the database still starting?");
+    }
+    int port = Integer.parseInt(lines.get(3).trim());
+    String password = configuredPassword;
+    Path passwordFile = dataDir.resolve(PASSWORD_FILE);
+    if (password == null && Files.exists(passwordFile)) {
+      password = Files.readString(passwordFile, StandardCharsets.UTF_8).trim();
+    }
+    if (password == null) {
+      throw new IOException("the embedded database's password file " + passwordFile + " is missing; set PODVAULT_DB_PASSWORD");
+    }
+    return new DbCoordinates("localhost", port, DATABASE, ROLE, password, SslMode.DISABLE, null);
+  }
+
   @Override
   public void close() throws IOException {
     postgres.close();

@@ -87,9 +87,16 @@ public final class BackupFolder {
     return dir;
   }
 
-  /** Creates the folder, private to podvault's user, and removes backups a stopped process left half-written. */
+  /** Creates the folder, private to podvault's user. */
   public void prepare() throws IOException {
     DataFolder.createPrivateDirectories(dir);
+  }
+
+  /**
+   * Removes the backups a stopped process left half-written; call only under the job lock, since a running backup's
+   * file looks the same.
+   */
+  public void deleteLeftovers() throws IOException {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, HIDDEN + PREFIX + "*" + PARTIAL)) {
       for (Path file : files) {
         Files.deleteIfExists(file);
@@ -105,7 +112,17 @@ public final class BackupFolder {
     for (int i = 2; Files.exists(dir.resolve(name), LinkOption.NOFOLLOW_LINKS); i++) {
       name = base + "-" + i + extension;
     }
-    return new Writing(name, gzip);
+    return new Writing(dir, name, gzip, true);
+  }
+
+  /**
+   * Starts a backup into {@code file}, anywhere (the command line's {@code backup --out}): written like a file of the
+   * folder, under a hidden temporary name beside it until it is whole, but with no manifest. A file already there is
+   * replaced only once the new one is whole.
+   */
+  public static Writing beginFile(Path file, boolean gzip) throws IOException {
+    Path absolute = file.toAbsolutePath();
+    return new Writing(absolute.getParent(), absolute.getFileName().toString(), gzip, false);
   }
 
   /** Every backup in the folder, newest first. */
@@ -266,15 +283,19 @@ public final class BackupFolder {
    * A backup being written: under a hidden temporary name (0600) until {@link #finish}, which brings it to the disk
    * and gives it its name; {@link #abandon} deletes it.
    */
-  public final class Writing {
+  public static final class Writing {
 
+    private final Path dir;
     private final String name;
+    private final boolean manifest;
     private final Path temporary;
     private final FileChannel channel;
     private final OutputStream out;
 
-    private Writing(String name, boolean gzip) throws IOException {
+    private Writing(Path dir, String name, boolean gzip, boolean manifest) throws IOException {
+      this.dir = dir;
       this.name = name;
+      this.manifest = manifest;
       this.temporary = dir.resolve(HIDDEN + name + PARTIAL);
       DataFolder.createPrivateFile(temporary);
       this.channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
@@ -300,6 +321,11 @@ public final class BackupFolder {
       return name;
     }
 
+    /** Where the file will be, once whole. */
+    public Path path() {
+      return dir.resolve(name);
+    }
+
     /** Where the backup is written. */
     public OutputStream out() {
       return out;
@@ -320,8 +346,10 @@ public final class BackupFolder {
       try (FileChannel written = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
         written.force(true);
       }
-      DataFolder.writeDurably(manifestOf(file), new JsonObject().put("format", "podvault").put("created_at", createdAt)
-        .put("schema_version", schemaVersion).put("rows", rows).encode());
+      if (manifest) {
+        DataFolder.writeDurably(manifestOf(file), new JsonObject().put("format", "podvault").put("created_at", createdAt)
+          .put("schema_version", schemaVersion).put("rows", rows).encode());
+      }
       try {
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {

@@ -85,7 +85,7 @@ final class BackupJob implements Runnable {
     };
   }
 
-  /** A backup into the server's backup folder; only a whole one takes its name there, and {@code then} follows it. */
+  /** A backup into a file (of the backup folder, or the command line's); only a whole one takes its name, and {@code then} follows it. */
   static Sink toFolder(BackupFolder.Writing file, Runnable then) {
     return new Sink() {
       @Override
@@ -96,7 +96,7 @@ final class BackupJob implements Runnable {
       @Override
       public void complete(Dumper.Header header) throws IOException {
         file.finish(header.createdAt(), header.schemaVersion(), header.rows());
-        LOG.info("Backup written to {} in the backup folder ({} rows)", file.name(), header.rows());
+        LOG.info("Backup written to {} ({} rows)", file.path(), header.rows());
       }
 
       @Override
@@ -107,7 +107,7 @@ final class BackupJob implements Runnable {
       @Override
       public String failed(Exception cause) {
         file.abandon();
-        return "the backup failed and no file was kept in the backup folder: " + cause.getMessage();
+        return "the backup failed and no file was kept: " + cause.getMessage();
       }
 
       @Override

@@ -56,6 +56,11 @@ public class JobVerticle extends VerticleBase {
   public static final String RESTORE_DIR = "restore";
   /** Who starts scheduled backups, in their job records. */
   static final String SCHEDULE = "schedule";
+  /**
+   * The verticle's config key that makes it run the jobs it is asked for and nothing else (the command line): no
+   * scheduled backups, no spare shadow schema for a next restore.
+   */
+  public static final String REQUESTED_JOBS_ONLY = "requested_jobs_only";
   /** How often the schedule is looked at: a run starts within this of its time. */
   private static final long SCHEDULE_CHECK_MILLIS = 1_000;
 
@@ -73,8 +78,9 @@ public class JobVerticle extends VerticleBase {
   private BackupFolder backupFolder;
   private boolean gzipBackups;
   private ScheduledRuns scheduledRuns;
-  private long scheduleTimer;
+  private long scheduleTimer = -1;
   private boolean checkingSchedule;
+  private boolean requestedJobsOnly;
   private volatile Runnable abortRunning;
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
@@ -83,6 +89,7 @@ public class JobVerticle extends VerticleBase {
   public Future<?> start() throws Exception {
     db = DbCoordinates.fromJson(config().getJsonObject("db"));
     Config config = Config.fromJson(config().getJsonObject("config"));
+    requestedJobsOnly = config().getBoolean(REQUESTED_JOBS_ONLY, false);
     restoreDir = config.dataDir().resolve(RESTORE_DIR);
     stallMillis = config.downloadStallSeconds() * 1000L;
     // The web verticle closes a connection idle this long and then cancels its upload; a minute more is the
@@ -114,9 +121,11 @@ public class JobVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.BACKUP_TO_FOLDER, this::startFolderBackup);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_START, this::startRestore);
     vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_UPLOAD, this::uploadEvent);
-    scheduledRuns = new ScheduledRuns(db, ZoneId.systemDefault());
-    vertx.eventBus().consumer(Addresses.SCHEDULE_CHANGED, m -> scheduledRuns.changed());
-    scheduleTimer = vertx.setPeriodic(SCHEDULE_CHECK_MILLIS, t -> checkSchedule());
+    if (!requestedJobsOnly) {
+      scheduledRuns = new ScheduledRuns(db, ZoneId.systemDefault());
+      vertx.eventBus().consumer(Addresses.SCHEDULE_CHANGED, m -> scheduledRuns.changed());
+      scheduleTimer = vertx.setPeriodic(SCHEDULE_CHECK_MILLIS, t -> checkSchedule());
+    }
     return Future.succeededFuture();
   }
 
@@ -141,7 +150,9 @@ public class JobVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() throws Exception {
-    vertx.cancelTimer(scheduleTimer);
+    if (scheduleTimer >= 0) {
+      vertx.cancelTimer(scheduleTimer);
+    }
     Runnable abort = abortRunning;
     if (abort != null) {
       LOG.warn("Server stopping: aborting the running job");
@@ -177,19 +188,24 @@ public class JobVerticle extends VerticleBase {
   }
 
   /**
-   * A backup into the server's backup folder, sealed with this server's own database password; the reply (the job)
-   * comes once the job holds the lock, and the file takes its name once it is whole.
+   * A backup into the server's backup folder, or into the request's {@link io.podvault.contract.Fields#FILE} (the
+   * command line's {@code --out}, compressed when its name ends in {@code .gz}), sealed with this server's own
+   * database password; the reply (the job) comes once the job holds the lock, and the file takes its name once it
+   * is whole.
    */
   private void startFolderBackup(Message<JsonObject> message) {
     JobProgress progress = new JobProgress(vertx, store, UUID.randomUUID(), KIND_BACKUP, message.body().getString(STARTED_BY),
       Phase.STARTING);
+    String file = message.body().getString(FILE);
+    BackupFolder.Writing writing;
     try {
-      startBackup(progress, db.password(), DumpFormat.PODVAULT, folderSink(null));
+      writing = file == null ? beginFolderFile() : beginFile(Path.of(file));
+      startBackup(progress, db.password(), DumpFormat.PODVAULT, BackupJob.toFolder(writing, () -> { }));
     } catch (JobException e) {
       message.fail(e.failure().wireCode(), e.getMessage());
       return;
     }
-    message.reply(new JsonObject().put(JOB_ID, progress.id().toString()));
+    message.reply(new JsonObject().put(JOB_ID, progress.id().toString()).put(FILE, writing.path().toString()));
   }
 
   /**
@@ -216,7 +232,7 @@ public class JobVerticle extends VerticleBase {
     Integer keep = run.retentionCount();
     JobProgress progress = new JobProgress(vertx, store, run.jobId(), KIND_BACKUP, SCHEDULE, Phase.STARTING);
     try {
-      startBackup(progress, db.password(), DumpFormat.PODVAULT, folderSink(keep));
+      startBackup(progress, db.password(), DumpFormat.PODVAULT, BackupJob.toFolder(beginFolderFile(), () -> prune(keep)));
       LOG.info("Scheduled backup {} started", progress.id());
     } catch (JobException e) {
       LOG.warn("The scheduled backup did not start: {}", e.getMessage());
@@ -224,20 +240,28 @@ public class JobVerticle extends VerticleBase {
     }
   }
 
-  /** A new file of the backup folder; once a backup into it has succeeded, only the newest {@code keep} of podvault's stay. */
-  private BackupJob.Sink folderSink(Integer keep) throws JobException {
+  /** A new file of the backup folder. */
+  private BackupFolder.Writing beginFolderFile() throws JobException {
     try {
-      return BackupJob.toFolder(backupFolder.begin(Instant.now(), gzipBackups), () -> {
-        if (keep != null) {
-          prune(keep);
-        }
-      });
+      return backupFolder.begin(Instant.now(), gzipBackups);
     } catch (IOException e) {
       throw new JobException(JobFailure.INTERNAL, "the backup folder " + backupFolder.dir() + " cannot be written: " + e.getMessage(), e);
     }
   }
 
-  private void prune(int keep) {
+  private static BackupFolder.Writing beginFile(Path file) throws JobException {
+    try {
+      return BackupFolder.beginFile(file, file.getFileName().toString().endsWith(".gz"));
+    } catch (IOException e) {
+      throw new JobException(JobFailure.INTERNAL, "the file " + file + " cannot be written: " + e.getMessage(), e);
+    }
+  }
+
+  /** After a scheduled backup has succeeded: only the newest {@code keep} of podvault's files stay, if a count is set. */
+  private void prune(Integer keep) {
+    if (keep == null) {
+      return;
+    }
     try {
       List<String> deleted = backupFolder.prune(keep);
       if (!deleted.isEmpty()) {
@@ -293,7 +317,9 @@ public class JobVerticle extends VerticleBase {
         job.run();
       } finally {
         context.runOnContext(v -> restores.remove(id));
-        spare.build();
+        if (!requestedJobsOnly) {
+          spare.build();
+        }
       }
     }, job::abort);
   }
@@ -334,8 +360,8 @@ public class JobVerticle extends VerticleBase {
   }
 
   /**
-   * A process killed during a job leaves its job record "running", perhaps a shadow schema and a stored
-   * upload. Unless some process still runs a job, they are cleaned here.
+   * A process killed during a job leaves its job record "running", perhaps a shadow schema, a stored upload or a
+   * half-written backup. Unless some process still runs a job, they are cleaned here.
    */
   private void cleanUpAfterStoppedJobs() throws SQLException, IOException {
     // Holding the job lock while cleaning keeps a job of another process from starting meanwhile.
@@ -356,6 +382,7 @@ public class JobVerticle extends VerticleBase {
         LOG.warn("A schema left by an earlier restore was kept: {}", e.getMessage());
       }
       StoredUpload.deleteLeftovers(restoreDir);
+      backupFolder.deleteLeftovers();
       JobLock.release(c);
     }
   }

@@ -4,6 +4,7 @@ import static io.podvault.contract.Fields.*;
 
 import io.podvault.contract.Addresses;
 import io.podvault.contract.JobFailure;
+import io.podvault.job.FileRestore;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -63,12 +64,6 @@ final class RestoreUpload {
     }
     databasePasswords.requireAllowed(ctx);
     new Receipt(ctx, boundary).begin(length);
-  }
-
-  /** Tells a restore job how far its file has come: stored bytes (with the password once known), complete, or cancelled. */
-  static void tell(Vertx vertx, String jobId, String state, Long bytes, String password, String reason) {
-    vertx.eventBus().send(Addresses.RESTORE_UPLOAD, new JsonObject().put(JOB_ID, jobId).put(UPLOAD_STATE, state)
-      .put(BYTES, bytes).put(DATABASE_PASS, password).put(REASON, reason));
   }
 
   /** The HTTP error for a restore job's refusal of its file. */
@@ -293,12 +288,12 @@ final class RestoreUpload {
     }
 
     private void endJob() {
-      RestoreUpload.tell(vertx, jobId, UPLOAD_CANCELLED, null, null, cancelledFor.getMessage());
+      FileRestore.tell(vertx, jobId, UPLOAD_CANCELLED, null, null, cancelledFor.getMessage());
       awaitVerdict(START_TIMEOUT_MILLIS);
     }
 
     private void tell(String state, long bytes, String password) {
-      RestoreUpload.tell(vertx, jobId, state, bytes, password, null);
+      FileRestore.tell(vertx, jobId, state, bytes, password, null);
     }
 
     /** The job's verdict: 202 for a file that passed whole, else the refusal, or this side's own reason to stop. */
