@@ -1,5 +1,6 @@
 package io.podvault;
 
+import io.podvault.cli.Cli;
 import io.podvault.config.Config;
 import io.podvault.config.ConfigException;
 import io.podvault.db.SchemaRefusedException;
@@ -13,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts podvault; SIGTERM or Ctrl-C stops it cleanly, embedded database included. */
+/**
+ * Starts podvault; SIGTERM or Ctrl-C stops it cleanly, embedded database included. With a command ({@code backup},
+ * {@code restore}, {@code verify}, {@code list}, {@code --help}) it runs that instead ({@link Cli}).
+ */
 public final class Main {
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -22,6 +26,10 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0) {
+      System.exit(Cli.run(args));
+      return;
+    }
     Config config;
     try {
       config = Config.load(System.getenv());

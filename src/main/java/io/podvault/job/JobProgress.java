@@ -136,6 +136,11 @@ public final class JobProgress {
     publish(true);
   }
 
+  /** Whether the job has succeeded or failed. */
+  public synchronized boolean ended() {
+    return !STATE_RUNNING.equals(state);
+  }
+
   public synchronized void succeed() {
     state = STATE_SUCCEEDED;
     finish();

@@ -81,7 +81,11 @@ public class JobVerticle extends VerticleBase {
   private long scheduleTimer = -1;
   private boolean checkingSchedule;
   private boolean requestedJobsOnly;
-  private volatile Runnable abortRunning;
+  /** The job on the job thread, and how to abort it. */
+  private record Running(JobProgress progress, Runnable abort) {
+  }
+
+  private volatile Running running;
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
 
@@ -153,10 +157,11 @@ public class JobVerticle extends VerticleBase {
     if (scheduleTimer >= 0) {
       vertx.cancelTimer(scheduleTimer);
     }
-    Runnable abort = abortRunning;
-    if (abort != null) {
-      LOG.warn("Server stopping: aborting the running job");
-      abort.run();
+    Running running = this.running;
+    // A job that has ended is only tidying up (dropping the data a restore replaced): it is let finish.
+    if (running != null && !running.progress().ended()) {
+      LOG.warn("Stopping: aborting the running job");
+      running.abort().run();
     }
     jobThread.shutdown();
     jobThread.awaitTermination(30, TimeUnit.SECONDS);
@@ -278,15 +283,15 @@ public class JobVerticle extends VerticleBase {
     try {
       job = BackupJob.open(db, backupConnections, schema, password, format, progress, sink);
     } catch (JobException e) {
-      backupConnections.prepare();
+      prepareNextBackup();
       sink.refused();
       throw e;
     }
-    runOnJobThread(() -> {
+    runOnJobThread(progress, () -> {
       try {
         job.run();
       } finally {
-        backupConnections.prepare();
+        prepareNextBackup();
       }
     }, job::abort);
   }
@@ -312,7 +317,7 @@ public class JobVerticle extends VerticleBase {
     String id = job.id().toString();
     restores.put(id, job);
     message.reply(new JsonObject().put(JOB_ID, id).put(FILE, job.file().toString()));
-    runOnJobThread(() -> {
+    runOnJobThread(progress, () -> {
       try {
         job.run();
       } finally {
@@ -338,15 +343,22 @@ public class JobVerticle extends VerticleBase {
     }
   }
 
-  private void runOnJobThread(Runnable work, Runnable abort) {
-    abortRunning = abort;
+  private void runOnJobThread(JobProgress progress, Runnable work, Runnable abort) {
+    running = new Running(progress, abort);
     jobThread.execute(() -> {
       try {
         work.run();
       } finally {
-        abortRunning = null;
+        running = null;
       }
     });
+  }
+
+  /** Opens the next backup's connections ahead, unless this process runs only the jobs it is asked for. */
+  private void prepareNextBackup() {
+    if (!requestedJobsOnly) {
+      backupConnections.prepare();
+    }
   }
 
   /** Says at start what makes every job be refused, rather than at the first backup. */

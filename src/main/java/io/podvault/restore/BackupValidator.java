@@ -160,7 +160,7 @@ public final class BackupValidator {
         + " (byte " + lines.lineStart() + "), after the end of the backup; it was changed after it was made");
     }
     byte[] digest = lines.digestBeforeLine();
-    JsonObject trailer = readTrailer();
+    JsonObject trailer = readTrailer(lines);
     if (!lines.atEnd()) {
       throw new InvalidBackupException("the file holds unexpected content after its trailer (byte " + lines.lineStart()
         + "); it was changed after it was made");
@@ -169,7 +169,8 @@ public final class BackupValidator {
     return new LoadPlan(DumpFormat.PODVAULT, header.schemaVersion(), "made " + header.createdAt(), rows, sequences);
   }
 
-  private JsonObject readTrailer() throws InvalidBackupException {
+  /** The trailer, on the line {@code lines} has just read. */
+  static JsonObject readTrailer(LineReader lines) throws InvalidBackupException {
     long at = lines.lineStart();
     if (lines.length() > TRAILER_MAX_BYTES) {
       throw new InvalidBackupException("the file's trailer is damaged at byte " + at + ": it is too long");
@@ -330,24 +331,30 @@ public final class BackupValidator {
     return values;
   }
 
-  private static void checkSeal(JsonObject trailer, byte[] digest, Supplier<byte[]> key)
-    throws InvalidBackupException {
-    byte[] recorded;
-    byte[] recordedHmac;
-    try {
-      recorded = BackupFormat.HEX.parseHex(trailer.getString(BackupFormat.TRAILER_SHA256));
-      recordedHmac = BackupFormat.HEX.parseHex(trailer.getString(BackupFormat.TRAILER_HMAC));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidBackupException("the file's trailer is damaged: its checksum is not hexadecimal");
-    }
-    if (!Arrays.equals(recorded, digest)) {
-      throw new InvalidBackupException("the file is damaged: its content does not match the SHA-256 in its trailer "
-        + "(a byte was changed after the backup was made); use an undamaged copy");
-    }
+  /** Checks the content's digest against the trailer's SHA-256, then the seal with the key. */
+  static void checkSeal(JsonObject trailer, byte[] digest, Supplier<byte[]> key) throws InvalidBackupException {
+    checkDigest(trailer, digest);
+    byte[] recordedHmac = hex(trailer.getString(BackupFormat.TRAILER_HMAC));
     byte[] expected = Seal.hmac(key.get(), digest);
     if (!MessageDigest.isEqual(expected, recordedHmac)) {
       throw new InvalidBackupException(JobFailure.BACKUP_PASSWORD_MISMATCH,
         "the password does not match the one used when this backup was made");
+    }
+  }
+
+  /** Checks the content's digest against the trailer's SHA-256. */
+  static void checkDigest(JsonObject trailer, byte[] digest) throws InvalidBackupException {
+    if (!Arrays.equals(hex(trailer.getString(BackupFormat.TRAILER_SHA256)), digest)) {
+      throw new InvalidBackupException("the file is damaged: its content does not match the SHA-256 in its trailer "
+        + "(a byte was changed after the backup was made); use an undamaged copy");
+    }
+  }
+
+  private static byte[] hex(String text) throws InvalidBackupException {
+    try {
+      return BackupFormat.HEX.parseHex(text);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidBackupException("the file's trailer is damaged: its checksum is not hexadecimal");
     }
   }
 

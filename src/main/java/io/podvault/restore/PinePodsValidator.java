@@ -27,7 +27,7 @@ final class PinePodsValidator {
   private static final String LAST_COMMENT = "-- PostgreSQL database dump complete";
   private static final String SERVER_COMMENT = "-- Dumped from database version ";
   private static final byte[] END_OF_COPY = {'\\', '.'};
-  private static final Pattern RESTRICT = Pattern.compile("^\\\\(un)?restrict [A-Za-z0-9]{1,100}$");
+  static final Pattern RESTRICT = Pattern.compile("^\\\\(un)?restrict [A-Za-z0-9]{1,100}$");
   /** A statement longer than this is not one pg_dump writes for the data model. */
   private static final int MAX_STATEMENT_CHARS = 256 * 1024;
   private static final int REPORT_EVERY_ROWS = 2_000;
