@@ -62,6 +62,38 @@ public final class ChildServer {
     }
   }
 
+  /** What a command of the command line printed, and its exit code. */
+  public record CommandResult(int exitCode, String out, String err) {
+  }
+
+  /**
+   * Runs {@code java -jar podvault.jar ARGS} as a process of its own (with the test's class path), with the same
+   * environment and configuration as a server {@link #start}ed on {@code dataDir}; waits for it to end.
+   */
+  public static CommandResult command(Path dataDir, Map<String, String> env, String... args) throws Exception {
+    List<String> line = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.podvault.Main"));
+    line.addAll(List.of(args));
+    Path out = Files.createTempFile("podvault-command", ".out");
+    Path err = Files.createTempFile("podvault-command", ".err");
+    ProcessBuilder builder = new ProcessBuilder(line).redirectOutput(out.toFile()).redirectError(err.toFile())
+      .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.environment().putAll(env);
+    builder.environment().put("PODVAULT_DATA_DIR", dataDir.toString());
+    builder.environment().put("PODVAULT_CONFIG", writeEmptyConfig(dataDir).toString());
+    Process process = builder.start();
+    if (!process.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("podvault " + String.join(" ", args) + " did not end within 5 minutes");
+    }
+    try {
+      return new CommandResult(process.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
   private static Path writeEmptyConfig(Path dataDir) throws IOException {
     Path config = dataDir.resolveSibling(dataDir.getFileName() + "-config.json");
     Files.writeString(config, new JsonObject().encode());
