@@ -112,8 +112,7 @@ class BackupFolderApiTest {
     }
     for (String name : List.of(gz, "unpacked-copy.sql")) {
       TestPostgres.execute(server.db, "DELETE FROM public.\"UserEpisodeHistory\"");
-      HttpResponse<Buffer> started = result(post("restore_backup_file", new JsonObject()
-        .put("backup_filename", name).put("database_pass", TestPostgres.PASSWORD)));
+      HttpResponse<Buffer> started = result(server.restoreBackupFile(admin, name, TestPostgres.PASSWORD));
       assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
       JsonObject answer = started.bodyAsJsonObject();
       assertThat(answer.getString("task_id")).isEqualTo(answer.getString("job_id"));
@@ -332,9 +331,7 @@ class BackupFolderApiTest {
 
   /** Runs a backup into the folder and returns its file's name. */
   private static String backupNow() {
-    HttpResponse<Buffer> started = result(post("manual_backup_to_directory", new JsonObject()));
-    assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
-    JsonObject job = server.awaitJob(admin, started.bodyAsJsonObject().getString("job_id"));
+    JsonObject job = server.awaitJob(admin, result(server.startFolderBackup(admin)));
     assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
     return listed().stream().map(e -> ((JsonObject) e).getString("filename")).filter(n -> n.startsWith("podvault-"))
       .findFirst().orElseThrow();
@@ -345,9 +342,7 @@ class BackupFolderApiTest {
   }
 
   private static JsonArray listed() {
-    HttpResponse<Buffer> response = result(post("list_backup_files", new JsonObject()));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
-    return response.bodyAsJsonObject().getJsonArray("backup_files");
+    return result(server.backupFiles(admin));
   }
 
   private static JsonObject entry(String name) {
