@@ -1,0 +1,169 @@
+package io.podvault.folder;
+
+import static io.podvault.support.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.podvault.config.ConfigKeys;
+import io.podvault.db.Connections;
+import io.podvault.dump.Seal;
+import io.podvault.support.PinePodsData;
+import io.podvault.support.TempDirs;
+import io.podvault.support.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the backup folder promises when things go wrong: a backup that cannot be finished (the disk fills) leaves the
+ * folder exactly as it was, older backups included, byte for byte, and no hidden part.
+ *
+ * <p>Every server here runs on a Vert.x of its own: one event bus per server, as in separate processes.
+ */
+@DisplayName("The backup folder under faults: a full disk")
+class FolderFaultsTest {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FolderFaultsTest.class);
+
+  private Vertx vertx;
+  private TestServer server;
+  private Path mounted;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      result(server.stop());
+    }
+    if (vertx != null) {
+      result(vertx.close());
+    }
+    if (mounted != null) {
+      unmount(mounted);
+    }
+  }
+
+  @Test
+  @DisplayName("a backup that fills the disk fails saying so, and leaves the folder as it was: the earlier backup"
+    + " listed, whole and unchanged, no new file, no hidden part, the space free again")
+  void diskFull() throws Exception {
+    Path folder = mountSmallDisk("1m").resolve("backups");
+    vertx = Vertx.vertx();
+    server = result(TestServer.startWithPinePodsData(vertx, 7, Map.of(ConfigKeys.BACKUP_DIR, folder.toString())));
+    String token = result(server.adminToken());
+    JsonObject first = server.awaitJob(token, result(server.startFolderBackup(token)));
+    assertThat(first.getString("state")).as(first.encode()).isEqualTo("succeeded");
+    FolderState before = FolderState.before(folder, server, token);
+    long free = Files.getFileStore(folder).getUsableSpace();
+
+    // A backup of some 6 MB compressed (measured: 5.9 MB), where less than 0.7 MB is free.
+    try (Connection c = Connections.open(server.db)) {
+      PinePodsData.fillLarge(c, 10_000, 20_000);
+    }
+    JsonObject job = server.awaitJob(token, result(server.startFolderBackup(token)));
+
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("failed");
+    assertThat(job.getString("error")).containsIgnoringCase("no space left").contains("no file was kept");
+    before.assertLeftAsItWas(folder, server, token);
+    assertThat(Files.getFileStore(folder).getUsableSpace()).as("the space the failed backup took").isEqualTo(free);
+  }
+
+  @Test
+  @DisplayName("a disk that fills just as a whole backup's manifest is written: the backup fails and leaves no file at all")
+  void diskFullAtTheManifest() throws Exception {
+    Path folder = mountSmallDisk("1m").resolve("backups");
+    BackupFolder backups = new BackupFolder(folder);
+    backups.prepare();
+    BackupFolder.Writing writing = backups.begin(Instant.parse("2026-11-28T02:00:00Z"), false);
+    byte[] page = new byte[4096];
+    for (long free = Files.getFileStore(folder).getUsableSpace(); free > 0; free -= page.length) {
+      writing.out().write(page);
+    }
+
+    assertThatThrownBy(() -> writing.finish("2026-11-28T02:00:00Z", "3", 0)).hasMessageContaining("No space left");
+    writing.abandon(); // as the backup job does when a file cannot be finished
+    try (Stream<Path> files = Files.list(folder)) {
+      assertThat(files).isEmpty();
+    }
+  }
+
+  /** Mounts a tmpfs of {@code size} on a new folder, for a disk that fills; skips the test where that is not allowed. */
+  private Path mountSmallDisk(String size) throws Exception {
+    Path dir = TempDirs.create("podvault-test-small-disk");
+    Command mount = Command.run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString());
+    assumeTrue(mount.exitCode() == 0, "skipped: a full disk is made of a small tmpfs, and this machine does not let the"
+      + " tests mount one (mount -t tmpfs needs root or CAP_SYS_ADMIN): " + mount.output());
+    mounted = dir;
+    return dir;
+  }
+
+  /** Unmounts it; a process still holding a file there (a test that failed half-way) gets a lazy unmount. */
+  private static void unmount(Path dir) throws Exception {
+    Command umount = Command.run("umount", dir.toString());
+    if (umount.exitCode() != 0) {
+      LOG.warn("umount {} failed ({}); unmounting lazily", dir, umount.output());
+      Command.run("umount", "-l", dir.toString());
+    }
+  }
+
+  /** A command's exit code and output; a command that cannot be started at all exits with -1. */
+  private record Command(int exitCode, String output) {
+
+    static Command run(String... command) throws InterruptedException {
+      try {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        return new Command(process.waitFor(), output);
+      } catch (IOException e) {
+        return new Command(-1, e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * What a failed backup must leave as it was: every file of the folder, hidden ones too, by name with its SHA-256,
+   * and the list the API gives, which holds the earlier backup, whole.
+   */
+  private record FolderState(Map<String, String> files, List<JsonObject> listed) {
+
+    /** The folder as it is before the backup that fails: its one backup listed, whole. */
+    static FolderState before(Path folder, TestServer server, String token) throws IOException {
+      FolderState state = of(folder, server, token);
+      assertThat(state.listed()).as("the earlier backup").singleElement()
+        .satisfies(entry -> assertThat(entry.getBoolean("complete")).isTrue());
+      return state;
+    }
+
+    static FolderState of(Path folder, TestServer server, String token) throws IOException {
+      Map<String, String> files = new TreeMap<>();
+      try (Stream<Path> list = Files.list(folder)) {
+        for (Path file : list.toList()) {
+          files.put(file.getFileName().toString(), HexFormat.of().formatHex(Seal.sha256().digest(Files.readAllBytes(file))));
+        }
+      }
+      return new FolderState(files, result(server.backupFiles(token)).stream().map(JsonObject.class::cast).toList());
+    }
+
+    void assertLeftAsItWas(Path folder, TestServer server, String token) throws IOException {
+      FolderState after = of(folder, server, token);
+      assertThat(after.files().keySet()).as("hidden parts of a backup").noneMatch(name -> name.endsWith(".partial"));
+      assertThat(after.files()).as("the folder's files, hidden ones too, byte for byte").isEqualTo(files);
+      assertThat(after.listed()).as("the list of backup files").isEqualTo(listed);
+    }
+  }
+}
