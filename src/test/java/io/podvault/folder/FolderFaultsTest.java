@@ -6,44 +6,83 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.podvault.config.ConfigKeys;
+import io.podvault.contract.Addresses;
 import io.podvault.db.Connections;
 import io.podvault.dump.Seal;
+import io.podvault.support.Await;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TempDirs;
+import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the backup folder promises when things go wrong: a backup that cannot be finished (the disk fills) leaves the
- * folder exactly as it was, older backups included, byte for byte, and no hidden part.
+ * What the backup folder promises when things go wrong: a backup that cannot be finished (the disk fills, the
+ * database ends its sessions half-way) leaves the folder exactly as it was, older backups included, byte for byte,
+ * and no hidden part.
  *
  * <p>Every server here runs on a Vert.x of its own: one event bus per server, as in separate processes.
  */
-@DisplayName("The backup folder under faults: a full disk")
+@DisplayName("The backup folder under faults: a full disk, sessions ended half-way")
 class FolderFaultsTest {
 
   private static final Logger LOG = LoggerFactory.getLogger(FolderFaultsTest.class);
 
+  /** A server whose backup takes a moment, with a backup already in its folder; the sessions tests share it. */
+  private static Vertx largeVertx;
+  private static TestServer large;
+  private static Path largeFolder;
+
   private Vertx vertx;
   private TestServer server;
   private Path mounted;
+
+  @BeforeAll
+  static void startLarge() throws Exception {
+    largeVertx = Vertx.vertx();
+    largeFolder = TestServer.tempDir("podvault-test-cut").resolve("backups");
+    large = result(TestServer.start(largeVertx, TestPostgres.freshDatabase(),
+      Map.of(ConfigKeys.BACKUP_DIR, largeFolder.toString())));
+    try (Connection c = Connections.open(large.db)) {
+      PinePodsData.fillLarge(c, 40_000, 80_000);
+    }
+    String token = result(large.adminToken());
+    JsonObject job = large.awaitJob(token, result(large.startFolderBackup(token)));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+  }
+
+  @AfterAll
+  static void stopLarge() {
+    if (large != null) {
+      result(large.stop());
+    }
+    result(largeVertx.close());
+  }
 
   @AfterEach
   void stop() throws Exception {
@@ -100,6 +139,74 @@ class FolderFaultsTest {
     try (Stream<Path> files = Files.list(folder)) {
       assertThat(files).isEmpty();
     }
+  }
+
+  /** Which of a running backup's database sessions the database ends. */
+  enum Cut {
+    READERS("its readers, in the middle of a COPY",
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
+        + " AND application_name = ? AND state = 'active' AND query LIKE 'COPY%'"),
+    LOCK_HOLDER("the snapshot connection, which holds the job lock",
+      "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        + " WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database() AND a.application_name = ?");
+
+    private final String sessions;
+    private final String terminate;
+
+    Cut(String sessions, String terminate) {
+      this.sessions = sessions;
+      this.terminate = terminate;
+    }
+
+    @Override
+    public String toString() {
+      return sessions;
+    }
+  }
+
+  @ParameterizedTest(name = "the database ends {0}")
+  @EnumSource(Cut.class)
+  @DisplayName("a backup whose database sessions are ended while it writes rows fails, and leaves the folder as it was:"
+    + " the earlier backup listed, whole and unchanged, no new file, no hidden part")
+  void sessionsEndedHalfWay(Cut cut) throws Exception {
+    String token = result(large.adminToken());
+    FolderState before = FolderState.before(largeFolder, large, token);
+    AtomicReference<JsonObject> latest = new AtomicReference<>();
+    MessageConsumer<JsonObject> progress = large.vertx.eventBus().consumer(Addresses.PROGRESS, m -> latest.set(m.body()));
+    result(progress.completion());
+
+    String jobId = result(large.startFolderBackup(token));
+    Await.until("the backup to write rows into its file", () -> isWritingRows(latest.get(), jobId));
+    long ended = 0;
+    try (Connection c = Connections.open(large.db); PreparedStatement terminate = c.prepareStatement(cut.terminate)) {
+      terminate.setString(1, Connections.APPLICATION_NAME);
+      // A reader may be between two of its COPY statements for a moment: again, while the backup runs.
+      while (ended == 0 && running(large, token, jobId)) {
+        try (ResultSet rs = terminate.executeQuery()) {
+          rs.next();
+          ended = rs.getLong(1);
+        }
+      }
+    }
+    JsonObject at = latest.get();
+    result(progress.unregister());
+    LOG.info("Ended {} session(s) at {} of {} rows", ended, at.getLong("rows_done"), at.getLong("rows_total"));
+    assertThat(ended).as("sessions ended while the backup ran").isPositive();
+    JsonObject job = large.awaitJob(token, jobId);
+
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("failed");
+    assertThat(job.getString("error")).contains("no file was kept");
+    before.assertLeftAsItWas(largeFolder, large, token);
+  }
+
+  /** Whether a progress event says that this backup is writing rows into its file. */
+  private static boolean isWritingRows(JsonObject event, String jobId) {
+    return event != null && jobId.equals(event.getString("job_id")) && "running".equals(event.getString("state"))
+      && "dumping".equals(event.getString("phase")) && event.getLong("rows_done") > 0;
+  }
+
+  private static boolean running(TestServer server, String token, String jobId) {
+    return "running".equals(result(server.get("/api/data/jobs/" + jobId, token).send()).bodyAsJsonObject().getString("state"));
   }
 
   /** Mounts a tmpfs of {@code size} on a new folder, for a disk that fills; skips the test where that is not allowed. */
