@@ -10,20 +10,27 @@ import io.podvault.contract.Addresses;
 import io.podvault.db.Connections;
 import io.podvault.dump.Seal;
 import io.podvault.support.Await;
+import io.podvault.support.DebianPostgres;
 import io.podvault.support.PinePodsData;
+import io.podvault.support.PinePodsDumps;
 import io.podvault.support.TempDirs;
 import io.podvault.support.TestPostgres;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -31,6 +38,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,11 +52,11 @@ import org.slf4j.LoggerFactory;
 /**
  * What the backup folder promises when things go wrong: a backup that cannot be finished (the disk fills, the
  * database ends its sessions half-way) leaves the folder exactly as it was, older backups included, byte for byte,
- * and no hidden part.
+ * and no hidden part; and a PinePods file put into the folder restores as its upload does.
  *
  * <p>Every server here runs on a Vert.x of its own: one event bus per server, as in separate processes.
  */
-@DisplayName("The backup folder under faults: a full disk, sessions ended half-way")
+@DisplayName("The backup folder under faults: a full disk, sessions ended half-way, PinePods' files restored from it")
 class FolderFaultsTest {
 
   private static final Logger LOG = LoggerFactory.getLogger(FolderFaultsTest.class);
@@ -207,6 +215,52 @@ class FolderFaultsTest {
 
   private static boolean running(TestServer server, String token, String jobId) {
     return "running".equals(result(server.get("/api/data/jobs/" + jobId, token).send()).bodyAsJsonObject().getString("state"));
+  }
+
+  @Test
+  @DisplayName("a PinePods backup file put into the folder, plain or gzip-compressed, restores to what its upload restores")
+  void pinePodsFileRestoredFromTheFolder() throws Exception {
+    assumeTrue(DebianPostgres.installed(), "skipped: PinePods' backup files are made with Debian's pg_dump 15, which "
+      + "needs the PostgreSQL 15 binaries in " + DebianPostgres.BIN + " (apt-get install postgresql-15, which .ci/run does)");
+    Path folder = TestServer.tempDir("podvault-test-pinepods").resolve("backups");
+    vertx = Vertx.vertx();
+    server = result(TestServer.startWithPinePodsData(vertx, 5, Map.of(ConfigKeys.BACKUP_DIR, folder.toString())));
+    Path plain = folder.resolve("pinepods_backup_20261101.sql");
+    try (DebianPostgres cluster = DebianPostgres.plain()) {
+      // The file must know podvault's administrator, who signs in again after each restore.
+      PinePodsDumps.create(cluster, "pinepods_folder", false, 21,
+          List.<String[]>of(new String[] {TestServer.ADMIN, TestServer.ADMIN_PASSWORD, "true"}))
+        .dump(plain, PinePodsDumps.CLEAN);
+    }
+    Path packed = folder.resolve("pinepods_backup_20261101.sql.gz");
+    try (InputStream in = Files.newInputStream(plain); OutputStream out = new GZIPOutputStream(Files.newOutputStream(packed))) {
+      in.transferTo(out);
+    }
+
+    Map<String, String> unrestored = PinePodsData.checksums(server.db);
+    String token = result(server.adminToken());
+    HttpResponse<Buffer> uploaded = result(server.uploadRestore(token, plain, TestPostgres.PASSWORD));
+    assertThat(uploaded.statusCode()).as(uploaded.bodyAsString()).isEqualTo(202);
+    assertThat(server.awaitJob(token, uploaded.bodyAsJsonObject().getString("job_id")).getString("state"))
+      .isEqualTo("succeeded");
+    Map<String, String> expected = PinePodsData.checksums(server.db);
+    assertThat(expected).as("the upload's restore changed the data").isNotEqualTo(unrestored);
+
+    for (Path file : List.of(plain, packed)) {
+      try (Connection c = Connections.open(server.db); Statement s = c.createStatement()) {
+        assertThat(s.executeUpdate("DELETE FROM public.\"UserEpisodeHistory\"")).as("rows the restore must bring back")
+          .isPositive();
+      }
+      token = result(server.adminToken());
+      // PinePods' files are not sealed: the password is this server's own database password.
+      HttpResponse<Buffer> started = result(server.restoreBackupFile(token, file.getFileName().toString(),
+        TestPostgres.PASSWORD));
+      assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
+      assertThat(started.bodyAsJsonObject().getString("format")).isEqualTo("pinepods");
+      JsonObject job = server.awaitJob(token, started.bodyAsJsonObject().getString("job_id"));
+      assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
+      assertThat(PinePodsData.checksums(server.db)).as(file.getFileName().toString()).isEqualTo(expected);
+    }
   }
 
   /** Mounts a tmpfs of {@code size} on a new folder, for a disk that fills; skips the test where that is not allowed. */
