@@ -4,7 +4,6 @@ import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.podvault.config.ConfigKeys;
-import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
 import io.podvault.db.JobLock;
 import io.podvault.restore.BackupValidator;
@@ -112,8 +111,7 @@ class BackupFolderApiTest {
     }
     for (String name : List.of(gz, "unpacked-copy.sql")) {
       TestPostgres.execute(server.db, "DELETE FROM public.\"UserEpisodeHistory\"");
-      HttpResponse<Buffer> started = result(post("restore_backup_file", new JsonObject()
-        .put("backup_filename", name).put("database_pass", TestPostgres.PASSWORD)));
+      HttpResponse<Buffer> started = result(server.restoreBackupFile(admin, name, TestPostgres.PASSWORD));
       assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
       JsonObject answer = started.bodyAsJsonObject();
       assertThat(answer.getString("task_id")).isEqualTo(answer.getString("job_id"));
@@ -183,57 +181,6 @@ class BackupFolderApiTest {
     HttpResponse<Buffer> escape = result(post("download_backup_file", new JsonObject().put("backup_filename", "../" + gz)
       .put("database_pass", TestPostgres.PASSWORD)));
     assertThat(escape.statusCode()).isEqualTo(400);
-  }
-
-  @Test
-  @DisplayName("a backup into the folder whose database connections are cut half-way leaves no file under a backup's name,"
-    + " and every older backup stays")
-  void cutHalfWayLeavesNothing() throws Exception {
-    DbCoordinates large = TestPostgres.freshDatabase();
-    Path ownFolder = TestServer.tempDir("podvault-test-cut").resolve("backups");
-    // A Vert.x of its own: one event bus per server, as in separate processes.
-    Vertx own = Vertx.vertx();
-    TestServer cut = result(TestServer.start(own, large, Map.of(ConfigKeys.BACKUP_DIR, ownFolder.toString())));
-    try {
-      try (Connection c = Connections.open(large)) {
-        PinePodsData.fillLarge(c, 40_000, 80_000);
-      }
-      String token = result(cut.adminToken());
-      HttpResponse<Buffer> started = result(cut.client.post("/api/data/manual_backup_to_directory").bearerTokenAuthentication(token)
-        .sendJsonObject(new JsonObject()));
-      assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
-      String first = started.bodyAsJsonObject().getString("job_id");
-      assertThat(cut.awaitJob(token, first).getString("state")).isEqualTo("succeeded");
-      List<Path> before;
-      try (Stream<Path> files = Files.list(ownFolder)) {
-        before = files.sorted().toList();
-      }
-
-      String second = result(cut.client.post("/api/data/manual_backup_to_directory").bearerTokenAuthentication(token)
-        .sendJsonObject(new JsonObject())).bodyAsJsonObject().getString("job_id");
-      // The job holds the lock and has begun; its COPY statements are cut as soon as one runs.
-      long cutCopies = 0;
-      try (Connection c = Connections.open(large); Statement s = c.createStatement()) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (cutCopies == 0 && System.currentTimeMillis() < deadline) {
-          try (ResultSet rs = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            + "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE 'COPY%'")) {
-            rs.next();
-            cutCopies = rs.getLong(1);
-          }
-        }
-      }
-      assertThat(cutCopies).as("a COPY of the backup was cut").isPositive();
-      JsonObject job = cut.awaitJob(token, second);
-      assertThat(job.getString("state")).as(job.encode()).isEqualTo("failed");
-      assertThat(job.getString("error")).contains("no file was kept");
-      try (Stream<Path> files = Files.list(ownFolder)) {
-        assertThat(files.sorted().toList()).isEqualTo(before);
-      }
-    } finally {
-      result(cut.stop());
-      result(own.close());
-    }
   }
 
   @Test
@@ -332,9 +279,7 @@ class BackupFolderApiTest {
 
   /** Runs a backup into the folder and returns its file's name. */
   private static String backupNow() {
-    HttpResponse<Buffer> started = result(post("manual_backup_to_directory", new JsonObject()));
-    assertThat(started.statusCode()).as(started.bodyAsString()).isEqualTo(202);
-    JsonObject job = server.awaitJob(admin, started.bodyAsJsonObject().getString("job_id"));
+    JsonObject job = server.awaitJob(admin, result(server.startFolderBackup(admin)));
     assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
     return listed().stream().map(e -> ((JsonObject) e).getString("filename")).filter(n -> n.startsWith("podvault-"))
       .findFirst().orElseThrow();
@@ -345,9 +290,7 @@ class BackupFolderApiTest {
   }
 
   private static JsonArray listed() {
-    HttpResponse<Buffer> response = result(post("list_backup_files", new JsonObject()));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
-    return response.bodyAsJsonObject().getJsonArray("backup_files");
+    return result(server.backupFiles(admin));
   }
 
   private static JsonObject entry(String name) {

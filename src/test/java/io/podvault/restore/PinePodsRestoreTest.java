@@ -98,7 +98,7 @@ class PinePodsRestoreTest {
 
     assertThat(restore(file).getString("state")).isEqualTo("succeeded");
 
-    assertThat(checksums(server.db)).isEqualTo(expected);
+    assertThat(PinePodsData.checksums(server.db)).isEqualTo(expected);
     HttpResponse<Buffer> signIn = result(server.client.post("/api/auth/login").sendJsonObject(new JsonObject()
       .put("username", PinePodsDumps.PINEPODS_ADMIN).put("password", PinePodsDumps.PINEPODS_ADMIN_PASSWORD)));
     assertThat(signIn.statusCode()).as(signIn.bodyAsString()).isEqualTo(200);
@@ -111,7 +111,7 @@ class PinePodsRestoreTest {
     try (Connection c = Connections.open(server.db)) {
       c.createStatement().execute("UPDATE \"Episodes\" SET episodetitle = episodetitle || ' (before the export)'");
     }
-    Map<String, String> exported = checksums(server.db);
+    Map<String, String> exported = PinePodsData.checksums(server.db);
     Path file = files.resolve("exported-for-pinepods.sql");
     HttpResponse<Void> download = result(server.client.post("/api/data/backup_server")
       .bearerTokenAuthentication(result(server.adminToken()))
@@ -124,7 +124,7 @@ class PinePodsRestoreTest {
     }
 
     assertThat(restore(file).getString("state")).isEqualTo("succeeded");
-    Map<String, String> restored = checksums(server.db);
+    Map<String, String> restored = PinePodsData.checksums(server.db);
     for (String signIns : List.of("Sessions", "GpodderSessions")) {
       assertThat(restored.remove(signIns)).startsWith("0:");
       exported.remove(signIns);
@@ -232,7 +232,7 @@ class PinePodsRestoreTest {
   void needsThisServersPassword() throws Exception {
     Path file = file(plain, "data", 15);
     assertThat(refused(file, "not-the-password", 403)).contains("server_database_pass");
-    Map<String, String> before = checksums(server.db);
+    Map<String, String> before = PinePodsData.checksums(server.db);
     HttpResponse<Buffer> response = result(server.client.post("/api/data/restore_server")
       .bearerTokenAuthentication(result(server.adminToken()))
       .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
@@ -241,7 +241,7 @@ class PinePodsRestoreTest {
         .binaryFileUpload("backup_file", "server_backup.sql", file.toString(), "application/sql")));
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(403);
     assertThat(TestServer.error(response)).contains("this server's database password");
-    assertThat(checksums(server.db)).isEqualTo(before);
+    assertThat(PinePodsData.checksums(server.db)).isEqualTo(before);
   }
 
   @Test
@@ -288,9 +288,9 @@ class PinePodsRestoreTest {
       DbCoordinates reference = TestPostgres.freshDatabase();
       Migrations.migrate(reference, SchemaCheck.adoption(reference));
       boolean psqlLoads = Psql.load(reference, file).exitCode() == 0;
-      Map<String, String> before = checksums(server.db);
+      Map<String, String> before = PinePodsData.checksums(server.db);
       assertThat(restore(file).getString("state")).isEqualTo(psqlLoads ? "succeeded" : "failed");
-      assertThat(checksums(server.db)).isEqualTo(psqlLoads ? checksums(reference) : before);
+      assertThat(PinePodsData.checksums(server.db)).isEqualTo(psqlLoads ? PinePodsData.checksums(reference) : before);
     }
   }
 
@@ -372,16 +372,7 @@ class PinePodsRestoreTest {
     }
     Psql.Result loaded = Psql.load(target, file);
     assertThat(loaded.exitCode()).as(loaded.output()).isZero();
-    return checksums(target);
-  }
-
-  /** Every table's checksum and every sequence's state in {@code public}. */
-  private static Map<String, String> checksums(DbCoordinates db) throws Exception {
-    try (Connection c = Connections.open(db)) {
-      Map<String, String> state = new java.util.TreeMap<>(PinePodsData.tableChecksums(c, "public"));
-      PinePodsData.sequenceStates(c, "public").forEach((sequence, value) -> state.put("sequence " + sequence, value));
-      return state;
-    }
+    return PinePodsData.checksums(target);
   }
 
   /** Uploads a PinePods file that must be accepted (202, format pinepods) and returns its job's final record. */
@@ -396,10 +387,10 @@ class PinePodsRestoreTest {
 
   /** Uploads a file that must be refused, proves the data did not change, and returns the message. */
   private static String refused(Path file, String password, int status) throws Exception {
-    Map<String, String> before = checksums(server.db);
+    Map<String, String> before = PinePodsData.checksums(server.db);
     HttpResponse<Buffer> response = result(server.uploadRestore(result(server.adminToken()), file, password));
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
-    assertThat(checksums(server.db)).isEqualTo(before);
+    assertThat(PinePodsData.checksums(server.db)).isEqualTo(before);
     return TestServer.error(response);
   }
 

@@ -1,5 +1,7 @@
 package io.podvault.support;
 
+import io.podvault.config.DbCoordinates;
+import io.podvault.db.Connections;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
@@ -30,7 +32,7 @@ import org.postgresql.util.PGobject;
  * 1 MB, nested jsonb, integer arrays, full-precision numerics, extreme floats, bigints and timestamps.
  * Every timestamp is given explicitly (never {@code CURRENT_TIMESTAMP}), so one seed always yields the
  * same rows. {@link #fillLarge} writes a PinePods-shaped bulk data set server-side for benchmarks.
- * {@link #tableChecksums}, {@link #sequenceStates} and {@link #schemaFacts} tell whether two databases
+ * {@link #tableChecksums}, {@link #sequenceStates}, {@link #checksums} and {@link #schemaFacts} tell whether two databases
  * hold the same data and schema, e.g. before a backup and after its restore.
  */
 public final class PinePodsData {
@@ -789,6 +791,18 @@ public final class PinePodsData {
         + quote(schema) + "." + quote(sequence)));
     }
     return states;
+  }
+
+  /**
+   * Every table's checksum ({@link #tableChecksums}) and every sequence's state ({@code "sequence " + name}) in
+   * {@code public}, read on a connection of its own: what a restore must bring back.
+   */
+  public static Map<String, String> checksums(DbCoordinates db) throws SQLException {
+    try (Connection c = Connections.open(db)) {
+      Map<String, String> state = new TreeMap<>(tableChecksums(c, "public"));
+      sequenceStates(c, "public").forEach((sequence, value) -> state.put("sequence " + sequence, value));
+      return state;
+    }
   }
 
   /** Every relation of the schema. Parameter: the schema. */

@@ -8,6 +8,7 @@ import io.podvault.db.Connections;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
@@ -124,6 +125,36 @@ public final class TestServer {
       .sendMultipartForm(io.vertx.ext.web.multipart.MultipartForm.create()
         .attribute("database_pass", databasePassword)
         .binaryFileUpload("backup_file", "server_backup.sql", file.toString(), "application/sql"));
+  }
+
+  /** Starts a backup into the server's backup folder ({@code manual_backup_to_directory}) and returns its job's id. */
+  public Future<String> startFolderBackup(String token) {
+    return client.post("/api/data/manual_backup_to_directory").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject())
+      .map(response -> {
+        if (response.statusCode() != 202) {
+          throw new IllegalStateException("manual_backup_to_directory gave " + response.statusCode() + " " + response.bodyAsString());
+        }
+        return response.bodyAsJsonObject().getString("job_id");
+      });
+  }
+
+  /** The backup folder's files, as {@code list_backup_files} lists them, newest first. */
+  public Future<JsonArray> backupFiles(String token) {
+    return client.post("/api/data/list_backup_files").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject())
+      .map(response -> {
+        if (response.statusCode() != 200) {
+          throw new IllegalStateException("list_backup_files gave " + response.statusCode() + " " + response.bodyAsString());
+        }
+        return response.bodyAsJsonObject().getJsonArray("backup_files");
+      });
+  }
+
+  /** Asks for the restore of a file of the backup folder ({@code restore_backup_file}), whatever the answer. */
+  public Future<HttpResponse<Buffer>> restoreBackupFile(String token, String filename, String databasePassword) {
+    return client.post("/api/data/restore_backup_file").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject().put("backup_filename", filename).put("database_pass", databasePassword));
   }
 
   /**
