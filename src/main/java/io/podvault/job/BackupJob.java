@@ -107,7 +107,9 @@ final class BackupJob implements Runnable {
       @Override
       public String failed(Exception cause) {
         file.abandon();
-        return "the backup failed and no file was kept: " + cause.getMessage();
+        String why = String.valueOf(cause.getMessage());
+        return "the backup failed and no file was kept in " + file.path().getParent() + ": " + why
+          + (why.contains("No space left") ? "; free some space there, or set backup_dir to a larger disk" : "");
       }
 
       @Override
