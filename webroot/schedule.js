@@ -34,7 +34,8 @@ const podvaultSchedule = (function () {
       return;
     }
     if (event.started_by === 'schedule' && event.state === 'failed') {
-      showBanner('The scheduled backup failed: ' + podvault.sentence(event.error || 'see the server log'));
+      showBanner('The scheduled backup ' + (event.phase === 'starting' ? 'did not start: ' : 'failed: ')
+        + podvault.sentence(event.error || 'see the server log'));
     }
     load();
     listFiles();

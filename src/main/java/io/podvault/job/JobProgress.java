@@ -136,6 +136,16 @@ public final class JobProgress {
     publish(true);
   }
 
+  /**
+   * The job could not start (another job holds the lock): it has no record, but every administrator's open page hears
+   * of it as of a job that failed while starting.
+   */
+  public synchronized void notStarted(String why) {
+    state = STATE_FAILED;
+    error = why;
+    vertx.eventBus().publish(Addresses.PROGRESS, event());
+  }
+
   /** Whether the job has succeeded or failed. */
   public synchronized boolean ended() {
     return !STATE_RUNNING.equals(state);

@@ -242,6 +242,7 @@ public class JobVerticle extends VerticleBase {
     } catch (JobException e) {
       LOG.warn("The scheduled backup did not start: {}", e.getMessage());
       scheduledRuns.refused(e.getMessage());
+      progress.notStarted(e.getMessage());
     }
   }
 
