@@ -45,12 +45,6 @@ class CliTest {
     result(vertx.close());
   }
 
-  private static Map<String, String> checksums(DbCoordinates db) throws Exception {
-    try (Connection c = Connections.open(db)) {
-      return PinePodsData.tableChecksums(c, "public");
-    }
-  }
-
   private static CommandResult run(Path data, String... args) throws Exception {
     return ChildServer.command(data, Map.of(), args);
   }
@@ -71,7 +65,7 @@ class CliTest {
       try (Connection c = Connections.open(db)) {
         PinePodsData.fill(c, 11);
       }
-      atBackup = checksums(db);
+      atBackup = PinePodsData.checksums(db);
 
       CommandResult made = run(data, "backup", "--out", backup.toString());
       assertThat(made.exitCode()).as(made.err()).isZero();
@@ -100,7 +94,7 @@ class CliTest {
         c.createStatement().execute("UPDATE \"Episodes\" SET episodetitle = 'changed after the backup'");
         c.createStatement().execute("DELETE FROM \"UserEpisodeHistory\"");
       }
-      assertThat(checksums(db)).isNotEqualTo(atBackup);
+      assertThat(PinePodsData.checksums(db)).isNotEqualTo(atBackup);
       String token = server.adminToken();
       List<JsonObject> frames = new CopyOnWriteArrayList<>();
       WebSocket socket = result(vertx.createWebSocketClient().connect(server.port, "localhost", "/ws"));
@@ -112,13 +106,13 @@ class CliTest {
         assertThat(JobLock.tryAcquire(holder)).isTrue();
         CommandResult busy = run(data, "restore", backup.toString());
         assertThat(busy.exitCode()).as(busy.err()).isEqualTo(Cli.BUSY);
-        assertThat(checksums(db)).as("a refused restore changes nothing").isNotEqualTo(atBackup);
+        assertThat(PinePodsData.checksums(db)).as("a refused restore changes nothing").isNotEqualTo(atBackup);
       }
 
       CommandResult restored = run(data, "restore", backup.toString());
       assertThat(restored.exitCode()).as(restored.err()).isZero();
       assertThat(restored.out()).startsWith("Restored from " + backup);
-      assertThat(checksums(db)).isEqualTo(atBackup);
+      assertThat(PinePodsData.checksums(db)).isEqualTo(atBackup);
       long deadline = System.currentTimeMillis() + 10_000;
       while (frames.stream().noneMatch(f -> "signout".equals(f.getString("type")))) {
         assertThat(System.currentTimeMillis()).as("waiting for the server's socket to be signed out").isLessThan(deadline);
@@ -149,7 +143,7 @@ class CliTest {
     assertThat(verified.out()).contains("(gzip)");
     ChildServer restarted = ChildServer.start(vertx, data, Map.of());
     try {
-      assertThat(checksums(EmbeddedDatabase.ofRunningServer(data, null))).isEqualTo(atBackup);
+      assertThat(PinePodsData.checksums(EmbeddedDatabase.ofRunningServer(data, null))).isEqualTo(atBackup);
     } finally {
       restarted.stop();
     }

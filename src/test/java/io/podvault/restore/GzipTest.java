@@ -18,7 +18,8 @@ class GzipTest {
   private static final byte[] TEXT = "-- podvault backup\nCOPY \"public\".\"Users\" (userid) FROM stdin;\n1\n\\.\n"
     .repeat(2_000).getBytes(StandardCharsets.UTF_8);
 
-  private static byte[] gzip(byte[] plain) throws IOException {
+  /** {@code plain}, gzip-compressed as the gzip command would. */
+  static byte[] gzip(byte[] plain) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
       gzip.write(plain);

@@ -15,15 +15,12 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -165,7 +162,7 @@ class RestoreApiTest {
   @Test
   @DisplayName("a gzip-compressed upload, whatever its name, restores like the plain file; a cut one is refused and changes nothing")
   void gzipUploads() throws Exception {
-    byte[] compressed = gzip(Files.readAllBytes(backup));
+    byte[] compressed = GzipTest.gzip(Files.readAllBytes(backup));
     assertThat(TestServer.error(refused(write("cut.sql.gz", Arrays.copyOf(compressed, compressed.length * 2 / 3)), DB_PASSWORD, 400)))
       .contains("incomplete gzip file");
     execute("UPDATE \"Episodes\" SET episodetitle = 'changed after the backup'");
@@ -175,14 +172,6 @@ class RestoreApiTest {
     JsonObject job = server.awaitJob(admin, accepted.bodyAsJsonObject().getString("job_id"));
     assertThat(job.getString("state")).as(job.encode()).isEqualTo("succeeded");
     assertThat(checksums()).isEqualTo(checksumsAtBackup);
-  }
-
-  private static byte[] gzip(byte[] plain) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-      gzip.write(plain);
-    }
-    return out.toByteArray();
   }
 
   @Test
