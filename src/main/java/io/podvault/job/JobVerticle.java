@@ -41,6 +41,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,7 +86,7 @@ public class JobVerticle extends VerticleBase {
   private record Running(JobProgress progress, Runnable abort) {
   }
 
-  private volatile Running running;
+  private final AtomicReference<Running> running = new AtomicReference<>();
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
 
@@ -157,7 +158,7 @@ public class JobVerticle extends VerticleBase {
     if (scheduleTimer >= 0) {
       vertx.cancelTimer(scheduleTimer);
     }
-    Running running = this.running;
+    Running running = this.running.get();
     // A job that has ended is only tidying up (dropping the data a restore replaced): it is let finish.
     if (running != null && !running.progress().ended()) {
       LOG.warn("Stopping: aborting the running job");
@@ -345,12 +346,14 @@ public class JobVerticle extends VerticleBase {
   }
 
   private void runOnJobThread(JobProgress progress, Runnable work, Runnable abort) {
-    running = new Running(progress, abort);
+    Running job = new Running(progress, abort);
+    running.set(job);
     jobThread.execute(() -> {
       try {
         work.run();
       } finally {
-        running = null;
+        // The next job may have been handed over already, while this one tidied up after releasing the lock.
+        running.compareAndSet(job, null);
       }
     });
   }

@@ -84,12 +84,13 @@ public final class StoredUpload implements AutoCloseable {
     if (content.compressed()) {
       Path copy = path.resolveSibling(path.getFileName() + ".decompressed");
       try {
-        content.copyTo(FileChannel.open(DataFolder.createPrivateFile(copy), StandardOpenOption.WRITE));
+        DataFolder.createPrivateFile(copy);
+        decompressed = copy; // deleted with the upload from now on
+        content.copyTo(FileChannel.open(copy, StandardOpenOption.WRITE));
       } catch (IOException | RuntimeException e) {
         content.close();
         throw e;
       }
-      decompressed = copy;
     }
     return content;
   }
