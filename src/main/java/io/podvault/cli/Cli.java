@@ -42,11 +42,11 @@ import picocli.CommandLine.ScopeType;
   exitCodeListHeading = "%nExit codes:%n",
   exitCodeList = {
     "0:done",
-    "1:the job failed, or the file is not a whole, undamaged backup (the message says why)",
+    "1:the job failed, or the file is not a whole, undamaged backup or (verify) not sealed with the password given; the message says why",
     "2:the command or the configuration is wrong",
     "3:another backup or restore is running on this database",
     "4:the database cannot be reached",
-    "5:a password was refused (the backup's seal is another password's)"})
+    "5:a password was refused: the backup's seal is another password's (restore)"})
 public final class Cli {
 
   public static final int DONE = 0;
@@ -154,10 +154,8 @@ public final class Cli {
         BackupVerifier.Verified verified = BackupVerifier.verify(file, password);
         OUT.println(file + ": " + describe(verified));
         return DONE;
-      } catch (JobException e) {
-        ERR.println("podvault: " + file + " failed verification: " + e.getMessage());
-        return e.failure() == JobFailure.BACKUP_PASSWORD_MISMATCH ? PASSWORD : FAILED;
-      } catch (Gzip.DamagedException e) {
+      } catch (JobException | Gzip.DamagedException e) {
+        // A seal that is another password's fails verification too: verify answers 0 or 1, with the reason.
         ERR.println("podvault: " + file + " failed verification: " + e.getMessage());
         return FAILED;
       } catch (IOException e) {
