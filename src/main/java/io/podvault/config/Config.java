@@ -36,7 +36,9 @@ public final class Config {
     .putNull(RESTORE_SORT_MEMORY_MB)
     // null: the folder "backups" in the data folder
     .putNull(BACKUP_DIR)
-    .put(BACKUP_COMPRESSION, GZIP);
+    .put(BACKUP_COMPRESSION, GZIP)
+    // null: no proxy's X-Forwarded-For is believed
+    .putNull(TRUSTED_PROXIES);
 
   private static final Set<String> NUMBERS =
     Set.of(HTTP_PORT, EMBEDDED_DB_PORT, TOKEN_TTL_SECONDS, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, HTTP_IDLE_TIMEOUT_SECONDS,
@@ -142,7 +144,7 @@ public final class Config {
     if (!COMPRESSIONS.contains(values.getValue(BACKUP_COMPRESSION))) {
       throw new ConfigException(BACKUP_COMPRESSION + ": must be one of " + COMPRESSIONS + ", got " + values.getValue(BACKUP_COMPRESSION));
     }
-    for (String key : new String[] {DB_URL, DB_PASSWORD, ADMIN_PASSWORD, BACKUP_DIR}) {
+    for (String key : new String[] {DB_URL, DB_PASSWORD, ADMIN_PASSWORD, BACKUP_DIR, TRUSTED_PROXIES}) {
       Object value = values.getValue(key);
       if (value != null && !(value instanceof String)) {
         throw new ConfigException(key + ": must be a string or null, got " + value);
@@ -151,6 +153,7 @@ public final class Config {
     if (dbUrl() != null) {
       externalDatabase();
     }
+    trustedProxies();
   }
 
   private void requireRange(String key, long min, long max) {
@@ -235,6 +238,11 @@ public final class Config {
   /** Whether server-side backups are written gzip-compressed. */
   public boolean gzipBackups() {
     return GZIP.equals(values.getString(BACKUP_COMPRESSION));
+  }
+
+  /** The proxies whose X-Forwarded-For names the client (behind a load balancer). */
+  public TrustedProxies trustedProxies() {
+    return TrustedProxies.parse(values.getString(TRUSTED_PROXIES));
   }
 
   /** A copy with one value replaced, for tests and for derived settings. */

@@ -19,6 +19,7 @@ public final class ConfigKeys {
   public static final String RESTORE_SORT_MEMORY_MB = "restore_sort_memory_mb";
   public static final String BACKUP_DIR = "backup_dir";
   public static final String BACKUP_COMPRESSION = "backup_compression";
+  public static final String TRUSTED_PROXIES = "trusted_proxies";
 
   /** Environment variable naming the config file. */
   public static final String ENV_CONFIG = "PODVAULT_CONFIG";

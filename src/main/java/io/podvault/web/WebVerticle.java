@@ -2,6 +2,7 @@ package io.podvault.web;
 
 import io.podvault.auth.ApiKeyStore;
 import io.podvault.auth.Passwords;
+import io.podvault.auth.SignInLimits;
 import io.podvault.auth.SigningKeySeal;
 import io.podvault.auth.TokenService;
 import io.podvault.auth.UserStore;
@@ -91,7 +92,7 @@ public class WebVerticle extends VerticleBase {
   private Router routes(Config config, DbCoordinates db) {
     UserStore users = new UserStore(pool);
     ApiKeyStore apiKeys = new ApiKeyStore(pool);
-    AuthHandlers auth = new AuthHandlers(users, passwords, tokens);
+    AuthHandlers auth = new AuthHandlers(users, passwords, tokens, new SignInLimits(pool), config.trustedProxies());
     UserHandlers admin = new UserHandlers(users, passwords);
     KeyHandlers keys = new KeyHandlers(apiKeys);
     DatabasePasswords databasePasswords = new DatabasePasswords(db);

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,30 @@ class ConfigTest {
       .hasMessageStartingWith("restore_workers:").hasMessageContaining("64");
     assertThatThrownBy(() -> Config.from(new JsonObject().put("restore_sort_memory_mb", 20_000), Map.of()))
       .hasMessageStartingWith("restore_sort_memory_mb:").hasMessageContaining("16384");
+  }
+
+  @Test
+  @DisplayName("trusted_proxies takes addresses and CIDR blocks; X-Forwarded-For is believed from them only, hop by hop from its end")
+  void trustedProxies() {
+    TrustedProxies proxies = Config.from(new JsonObject().put(ConfigKeys.TRUSTED_PROXIES, "10.0.0.0/8, 192.168.1.5,fd00::/8"),
+      Map.of()).trustedProxies();
+    assertThat(proxies.trusts("10.200.3.4")).isTrue();
+    assertThat(proxies.trusts("192.168.1.6")).isFalse();
+    assertThat(proxies.trusts("fd00::1")).isTrue();
+    assertThat(proxies.client("203.0.113.9", "198.51.100.1")).as("a client's own header is ignored").isEqualTo("203.0.113.9");
+    assertThat(proxies.client("10.0.0.1", null)).isEqualTo("10.0.0.1");
+    assertThat(proxies.client("10.0.0.1", "198.51.100.1")).isEqualTo("198.51.100.1");
+    assertThat(proxies.client("10.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2")).as("what the client wrote first is not believed")
+      .isEqualTo("198.51.100.1");
+    assertThat(proxies.client("10.0.0.1", "10.0.0.3, 10.0.0.2")).as("all proxies: the farthest").isEqualTo("10.0.0.3");
+    assertThat(proxies.client("10.0.0.1", "not-an-address, 10.0.0.2")).as("garbage ends the walk at the hop that passed it on")
+      .isEqualTo("10.0.0.2");
+    assertThat(Config.from(new JsonObject(), Map.of()).trustedProxies().client("10.0.0.1", "198.51.100.1"))
+      .as("none by default").isEqualTo("10.0.0.1");
+    for (String bad : List.of("10.0.0.0/33", "example.com", "10.0.0/8", "::1/129", "10.0.0.1/x")) {
+      assertThatThrownBy(() -> Config.from(new JsonObject().put(ConfigKeys.TRUSTED_PROXIES, bad), Map.of()))
+        .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("trusted_proxies").hasMessageContaining(bad);
+    }
   }
 
   @Test

@@ -329,6 +329,46 @@ class AuthApiTest {
   }
 
   @Test
+  @DisplayName("wrong passwords spread over two processes on one database are limited as if they all went to one; "
+    + "behind a trusted proxy, per client its X-Forwarded-For names")
+  void limitsSharedByProcesses() {
+    // A Vert.x of its own, as another process has: the two share only the database.
+    Vertx otherProcess = Vertx.vertx();
+    TestServer other = result(TestServer.start(otherProcess, server.db, Map.of("trusted_proxies", "127.0.0.7")));
+    try {
+      String admin = result(server.adminToken());
+      result(server.userToken(admin, "spread", "spread-password", false));
+      List<WebClient> nodes = List.of(clientFrom(server, "127.0.0.5", 1), clientFrom(other, "127.0.0.5", 1));
+      for (int i = 0; i < 10; i++) {
+        assertThat(result(login(nodes.get(i % 2), "spread", "guess-" + i)).statusCode()).as("guess %d", i).isEqualTo(401);
+      }
+      for (WebClient node : nodes) {
+        HttpResponse<Buffer> limited = result(login(node, "spread", "spread-password"));
+        assertThat(limited.statusCode()).as(limited.bodyAsString()).isEqualTo(429);
+        assertThat(Long.parseLong(limited.getHeader("Retry-After"))).isBetween(1L, 15 * 60L);
+      }
+      assertThat(result(login(clientFrom(other, "127.0.0.6", 1), "spread", "spread-password")).statusCode())
+        .as("the same user from another address").isEqualTo(200);
+
+      WebClient proxy = clientFrom(other, "127.0.0.7", 1);
+      for (int i = 0; i < 10; i++) {
+        assertThat(result(loginVia(proxy, "203.0.113.9", "spread", "guess-" + i)).statusCode()).isEqualTo(401);
+      }
+      assertThat(result(loginVia(proxy, "203.0.113.9", "spread", "spread-password")).statusCode())
+        .as("the client behind the proxy is limited").isEqualTo(429);
+      assertThat(result(loginVia(proxy, "203.0.113.10", "spread", "spread-password")).statusCode())
+        .as("another client behind the same proxy is not").isEqualTo(200);
+      assertThat(result(loginVia(clientFrom(other, "127.0.0.8", 1), "203.0.113.10", "spread", "guess")).statusCode())
+        .as("from an address that is no trusted proxy the header counts for nothing").isEqualTo(401);
+      assertThat(result(loginVia(clientFrom(other, "127.0.0.8", 1), "127.0.0.5", "spread", "spread-password")).statusCode())
+        .as("nor can it name a limited address to dodge its own count").isEqualTo(200);
+    } finally {
+      result(other.stop());
+      result(otherProcess.close());
+    }
+  }
+
+  @Test
   @DisplayName("a sign-in whose password check overlaps a restore's swap gets 401 'restored' and opens no session")
   void signInOverlappingASwap() throws Exception {
     String newSecret = SigningKeySeal.prepare(server.db).seal(TokenService.newSecret());
@@ -394,9 +434,18 @@ class AuthApiTest {
 
   /** A client whose connections come from {@code localAddress} (Linux routes all of 127/8 to the loopback). */
   private static WebClient clientFrom(String localAddress, int connections) {
+    return clientFrom(server, localAddress, connections);
+  }
+
+  private static WebClient clientFrom(TestServer to, String localAddress, int connections) {
     return WebClient.create(vertx, new WebClientOptions()
-        .setDefaultHost("127.0.0.1").setDefaultPort(server.podvault.httpPort()).setLocalAddress(localAddress),
+        .setDefaultHost("127.0.0.1").setDefaultPort(to.podvault.httpPort()).setLocalAddress(localAddress),
       new PoolOptions().setHttp1MaxSize(connections));
+  }
+
+  private static Future<HttpResponse<Buffer>> loginVia(WebClient proxy, String forwardedFor, String username, String password) {
+    return proxy.post("/api/auth/login").putHeader("X-Forwarded-For", forwardedFor)
+      .sendJsonObject(new JsonObject().put("username", username).put("password", password));
   }
 
   private static Future<HttpResponse<Buffer>> login(WebClient client, String username, String password) {
