@@ -1,11 +1,14 @@
 package io.podvault;
 
 import io.podvault.cli.Cli;
+import io.podvault.cluster.ClusteredVertx;
+import io.podvault.config.ClusterSettings;
 import io.podvault.config.Config;
 import io.podvault.config.ConfigException;
 import io.podvault.db.SchemaRefusedException;
 import io.podvault.metrics.Metrics;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -39,10 +42,22 @@ public final class Main {
       return;
     }
     // Vert.x's HTTP and event-bus figures go to the registry that GET /metrics serves, beside podvault's own.
-    Vertx vertx = Vertx.builder()
-      .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-      .withMetrics(new MicrometerMetricsFactory(Metrics.registry()))
-      .build();
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(Metrics.registry()));
+    ClusterSettings cluster = config.cluster();
+    Vertx vertx;
+    try {
+      vertx = cluster == null
+        ? builder.with(options).build()
+        : ClusteredVertx.start(builder, options, cluster).toCompletionStage().toCompletableFuture().get();
+    } catch (Exception e) {
+      LOG.error("podvault could not join the cluster {}: {}", cluster.members(), e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    if (cluster != null) {
+      LOG.info("Joined the cluster as {}:{} (members {})", cluster.host(), cluster.port(), cluster.members());
+    }
     CompletableFuture<Podvault> started = new CompletableFuture<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, started), "podvault-shutdown"));
     Podvault.start(vertx, config)

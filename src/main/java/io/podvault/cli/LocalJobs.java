@@ -16,7 +16,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
@@ -93,7 +92,7 @@ final class LocalJobs implements AutoCloseable {
     Promise<JsonObject> ended = following(progress);
     JsonObject request = new JsonObject().put(STARTED_BY, startedBy).put(FILE, out == null ? null : out.toAbsolutePath().toString());
     JsonObject reply = await(vertx.eventBus().<JsonObject>request(Addresses.BACKUP_TO_FOLDER, request,
-      new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))).body();
+      Addresses.here(START_TIMEOUT_MILLIS))).body();
     return await(ended.future()).copy().put(FILE, reply.getString(FILE));
   }
 

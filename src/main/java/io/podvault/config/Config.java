@@ -38,11 +38,17 @@ public final class Config {
     .putNull(BACKUP_DIR)
     .put(BACKUP_COMPRESSION, GZIP)
     // null: no proxy's X-Forwarded-For is believed
-    .putNull(TRUSTED_PROXIES);
+    .putNull(TRUSTED_PROXIES)
+    // null: a single process, with no cluster manager
+    .putNull(CLUSTER_HOST)
+    .putNull(CLUSTER_PORT)
+    .putNull(CLUSTER_MEMBERS);
 
   private static final Set<String> NUMBERS =
     Set.of(HTTP_PORT, EMBEDDED_DB_PORT, TOKEN_TTL_SECONDS, MAX_BODY_BYTES, MAX_UPLOAD_BYTES, HTTP_IDLE_TIMEOUT_SECONDS,
-      DOWNLOAD_STALL_SECONDS, RESTORE_WORKERS, RESTORE_SORT_MEMORY_MB);
+      DOWNLOAD_STALL_SECONDS, RESTORE_WORKERS, RESTORE_SORT_MEMORY_MB, CLUSTER_PORT);
+  /** Numbers that may be left unset. */
+  private static final Set<String> OPTIONAL_NUMBERS = Set.of(CLUSTER_PORT);
   /** Far past what a restore gains from, and well inside PostgreSQL's default 100 connections. */
   private static final int MAX_RESTORE_WORKERS = 64;
   /** 16 GB for each connection's sorts is a unit slip (kB for MB) rather than a plan. */
@@ -122,6 +128,9 @@ public final class Config {
   private void validate() {
     for (String key : NUMBERS) {
       Object value = values.getValue(key);
+      if (value == null && OPTIONAL_NUMBERS.contains(key)) {
+        continue;
+      }
       if (!(value instanceof Number) || ((Number) value).doubleValue() != ((Number) value).longValue()) {
         throw new ConfigException(key + ": must be a whole number, got " + value);
       }
@@ -144,7 +153,8 @@ public final class Config {
     if (!COMPRESSIONS.contains(values.getValue(BACKUP_COMPRESSION))) {
       throw new ConfigException(BACKUP_COMPRESSION + ": must be one of " + COMPRESSIONS + ", got " + values.getValue(BACKUP_COMPRESSION));
     }
-    for (String key : new String[] {DB_URL, DB_PASSWORD, ADMIN_PASSWORD, BACKUP_DIR, TRUSTED_PROXIES}) {
+    for (String key : new String[] {DB_URL, DB_PASSWORD, ADMIN_PASSWORD, BACKUP_DIR, TRUSTED_PROXIES, CLUSTER_HOST,
+      CLUSTER_MEMBERS}) {
       Object value = values.getValue(key);
       if (value != null && !(value instanceof String)) {
         throw new ConfigException(key + ": must be a string or null, got " + value);
@@ -154,6 +164,7 @@ public final class Config {
       externalDatabase();
     }
     trustedProxies();
+    cluster();
   }
 
   private void requireRange(String key, long min, long max) {
@@ -243,6 +254,28 @@ public final class Config {
   /** The proxies whose X-Forwarded-For names the client (behind a load balancer). */
   public TrustedProxies trustedProxies() {
     return TrustedProxies.parse(values.getString(TRUSTED_PROXIES));
+  }
+
+  /**
+   * Clustered mode's settings, or null for a single process. All three settings or none; refused with the embedded
+   * database, which other processes cannot share.
+   */
+  public ClusterSettings cluster() {
+    Object port = values.getValue(CLUSTER_PORT);
+    String host = values.getString(CLUSTER_HOST);
+    String members = values.getString(CLUSTER_MEMBERS);
+    if (host == null && port == null && members == null) {
+      return null;
+    }
+    if (host == null || host.isBlank() || port == null || members == null || members.isBlank()) {
+      throw new ConfigException("clustered mode needs all of " + envName(CLUSTER_HOST) + ", " + envName(CLUSTER_PORT)
+        + " and " + envName(CLUSTER_MEMBERS) + "; set all three, or none for a single process");
+    }
+    if (dbUrl() == null) {
+      throw new ConfigException("clustered mode needs an external database (" + envName(DB_URL) + "): the embedded one "
+        + "lives in one process's data folder and cannot be shared");
+    }
+    return ClusterSettings.parse(host.trim(), port, members);
   }
 
   /** A copy with one value replaced, for tests and for derived settings. */

@@ -20,6 +20,10 @@ public final class ConfigKeys {
   public static final String BACKUP_DIR = "backup_dir";
   public static final String BACKUP_COMPRESSION = "backup_compression";
   public static final String TRUSTED_PROXIES = "trusted_proxies";
+  /** Clustered mode: this node's address, its Hazelcast member port, and the members' {@code host:port} list. */
+  public static final String CLUSTER_HOST = "cluster_host";
+  public static final String CLUSTER_PORT = "cluster_port";
+  public static final String CLUSTER_MEMBERS = "cluster_members";
 
   /** Environment variable naming the config file. */
   public static final String ENV_CONFIG = "PODVAULT_CONFIG";

@@ -7,7 +7,6 @@ import io.podvault.contract.JobFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -53,7 +52,7 @@ public final class FileRestore {
     // Listening before the job starts: its verdict can never come to nobody.
     MessageConsumer<JsonObject> verdicts = vertx.eventBus().localConsumer(verdictAddress, m -> verdict.tryComplete(m.body()));
     JsonObject start = new JsonObject().put(STARTED_BY, startedBy).put(BYTES, (Long) null).put(VERDICT_ADDRESS, verdictAddress);
-    return vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, start, new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))
+    return vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, start, Addresses.here(START_TIMEOUT_MILLIS))
       .onFailure(e -> verdicts.unregister())
       .compose(reply -> {
         String jobId = reply.body().getString(JOB_ID);
@@ -80,7 +79,7 @@ public final class FileRestore {
   /** Tells a restore job how far its file has come: stored bytes (with the password once known), complete, or cancelled. */
   public static void tell(Vertx vertx, String jobId, String state, Long bytes, String password, String reason) {
     vertx.eventBus().send(Addresses.RESTORE_UPLOAD, new JsonObject().put(JOB_ID, jobId).put(UPLOAD_STATE, state)
-      .put(BYTES, bytes).put(DATABASE_PASS, password).put(REASON, reason));
+      .put(BYTES, bytes).put(DATABASE_PASS, password).put(REASON, reason), Addresses.here());
   }
 
   /**

@@ -122,10 +122,10 @@ public class JobVerticle extends VerticleBase {
     jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "podvault-job"));
     ChunkCodec.registerOn(vertx.eventBus());
     cleanUpAfterStoppedJobs();
-    vertx.eventBus().<JsonObject>consumer(Addresses.BACKUP_START, this::startBackup);
-    vertx.eventBus().<JsonObject>consumer(Addresses.BACKUP_TO_FOLDER, this::startFolderBackup);
-    vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_START, this::startRestore);
-    vertx.eventBus().<JsonObject>consumer(Addresses.RESTORE_UPLOAD, this::uploadEvent);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.BACKUP_START, this::startBackup);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.BACKUP_TO_FOLDER, this::startFolderBackup);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.RESTORE_START, this::startRestore);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.RESTORE_UPLOAD, this::uploadEvent);
     if (!requestedJobsOnly) {
       scheduledRuns = new ScheduledRuns(db, ZoneId.systemDefault());
       vertx.eventBus().consumer(Addresses.SCHEDULE_CHANGED, m -> scheduledRuns.changed());

@@ -229,7 +229,7 @@ final class RestoreJob {
   }
 
   private void sendVerdict(JsonObject verdict) {
-    setup.vertx().eventBus().send(verdictAddress, verdict);
+    setup.vertx().eventBus().send(verdictAddress, verdict, Addresses.here());
   }
 
   /** Stops the job from another thread (server stopping): closing the lock's connection also stops a swap. */

@@ -1,6 +1,7 @@
 package io.podvault.job;
 
 import io.netty.buffer.Unpooled;
+import io.podvault.contract.Addresses;
 import io.podvault.contract.Fields;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -149,7 +150,7 @@ public final class StreamSender extends OutputStream {
   }
 
   private DeliveryOptions options(String part) {
-    return new DeliveryOptions().addHeader(Fields.STREAM_PART, part).addHeader(Fields.JOB_ID, jobId)
+    return Addresses.here().addHeader(Fields.STREAM_PART, part).addHeader(Fields.JOB_ID, jobId)
       .setCodecName(ChunkCodec.NAME).setSendTimeout(stallMillis);
   }
 }

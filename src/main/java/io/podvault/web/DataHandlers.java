@@ -8,7 +8,6 @@ import io.podvault.contract.Addresses;
 import io.podvault.contract.JobFailure;
 import io.podvault.folder.BackupFolder;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -55,7 +54,7 @@ final class DataHandlers {
   void backupToFolder(RoutingContext ctx) {
     Principal caller = Authenticator.principal(ctx);
     vertx.eventBus().<JsonObject>request(Addresses.BACKUP_TO_FOLDER, new JsonObject().put(STARTED_BY, caller.username()),
-        new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))
+        Addresses.here(START_TIMEOUT_MILLIS))
       .onSuccess(reply -> {
         String jobId = reply.body().getString(JOB_ID);
         Responses.json(ctx, 202, new JsonObject().put("detail", "the backup into the backup folder has started")
@@ -143,7 +142,7 @@ final class DataHandlers {
       .put(STREAM_ADDRESS, relay.address());
     relay.ready()
       .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.BACKUP_START, request,
-        new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS)))
+        Addresses.here(START_TIMEOUT_MILLIS)))
       .onSuccess(reply -> relay.begin(reply.body().getString(JOB_ID)))
       .onFailure(e -> {
         relay.close();

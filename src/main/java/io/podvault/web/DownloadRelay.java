@@ -28,7 +28,7 @@ final class DownloadRelay {
   DownloadRelay(Vertx vertx, HttpServerResponse response, String fileName) {
     this.response = response;
     this.fileName = fileName;
-    this.consumer = vertx.eventBus().consumer("jobs.stream." + UUID.randomUUID(), this::handle);
+    this.consumer = vertx.eventBus().localConsumer("jobs.stream." + UUID.randomUUID(), this::handle);
     response.closeHandler(v -> clientGone = true);
   }
 

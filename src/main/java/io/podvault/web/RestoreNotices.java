@@ -8,7 +8,6 @@ import io.podvault.db.Connections;
 import io.podvault.restore.SchemaSwap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import org.slf4j.Logger;
@@ -36,11 +35,10 @@ final class RestoreNotices {
     PgSubscriber subscriber = PgSubscriber.subscriber(vertx, Connections.reactive(db))
       .reconnectPolicy(attempts -> RECONNECT_MILLIS);
     subscriber.closeHandler(v -> LOG.debug("The restore notices' connection closed"));
-    DeliveryOptions here = new DeliveryOptions().setLocalOnly(true);
     subscriber.channel(SchemaSwap.RESTORED_CHANNEL).handler(job -> {
       LOG.info("The data was restored by job {}: signing everyone out", job);
       vertx.eventBus().publish(Addresses.SIGNOUT,
-        new JsonObject().put(TYPE, "signout").put(REASON, "restore").put(JOB_ID, job), here);
+        new JsonObject().put(TYPE, "signout").put(REASON, "restore").put(JOB_ID, job), Addresses.here());
     });
     return subscriber.connect().map(v -> new RestoreNotices(subscriber));
   }

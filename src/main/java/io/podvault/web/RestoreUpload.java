@@ -7,7 +7,6 @@ import io.podvault.contract.JobFailure;
 import io.podvault.job.FileRestore;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -120,7 +119,7 @@ final class RestoreUpload {
         .put(BYTES, length)
         .put(VERDICT_ADDRESS, verdictAddress);
       ctx.response().closeHandler(v -> cancel(clientGone()));
-      vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, start, new DeliveryOptions().setSendTimeout(START_TIMEOUT_MILLIS))
+      vertx.eventBus().<JsonObject>request(Addresses.RESTORE_START, start, Addresses.here(START_TIMEOUT_MILLIS))
         .onFailure(e -> {
           stage = Stage.ANSWERED;
           verdicts.unregister();

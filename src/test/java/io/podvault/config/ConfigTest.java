@@ -108,6 +108,31 @@ class ConfigTest {
   }
 
   @Test
+  @DisplayName("clustered mode takes all three PODVAULT_CLUSTER_* settings and an external database, and names what is wrong")
+  void clusterSettings() {
+    Map<String, String> cluster = Map.of("PODVAULT_CLUSTER_HOST", "10.0.0.5", "PODVAULT_CLUSTER_PORT", "5701",
+      "PODVAULT_CLUSTER_MEMBERS", "10.0.0.5:5701, 10.0.0.6:5701,10.0.0.7:5701");
+    assertThat(Config.from(new JsonObject(), Map.of()).cluster()).as("a single process by default").isNull();
+    Map<String, String> external = new java.util.HashMap<>(cluster);
+    external.put("PODVAULT_DB_URL", "postgresql://podvault:pw@db.example:5432/podvault");
+    ClusterSettings settings = Config.from(new JsonObject(), external).cluster();
+    assertThat(settings.host()).isEqualTo("10.0.0.5");
+    assertThat(settings.port()).isEqualTo(5701);
+    assertThat(settings.members()).containsExactly("10.0.0.5:5701", "10.0.0.6:5701", "10.0.0.7:5701");
+    assertThat(settings.majority()).isEqualTo(2);
+    assertThatThrownBy(() -> Config.from(new JsonObject(), cluster)).isInstanceOf(ConfigException.class)
+      .hasMessageContaining("external database").hasMessageContaining("PODVAULT_DB_URL");
+    Map<String, String> partial = new java.util.HashMap<>(external);
+    partial.remove("PODVAULT_CLUSTER_MEMBERS");
+    assertThatThrownBy(() -> Config.from(new JsonObject(), partial)).isInstanceOf(ConfigException.class)
+      .hasMessageContaining("PODVAULT_CLUSTER_MEMBERS");
+    Map<String, String> badMember = new java.util.HashMap<>(external);
+    badMember.put("PODVAULT_CLUSTER_MEMBERS", "10.0.0.5:5701,10.0.0.6");
+    assertThatThrownBy(() -> Config.from(new JsonObject(), badMember)).isInstanceOf(ConfigException.class)
+      .hasMessageContaining("'10.0.0.6' is not host:port");
+  }
+
+  @Test
   @DisplayName("the shipped conf/config.json loads and holds the defaults")
   void shippedFile() {
     Config config = Config.load(Map.of(ConfigKeys.ENV_CONFIG, "conf/config.json"));

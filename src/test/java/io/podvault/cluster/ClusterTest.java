@@ -1,0 +1,136 @@
+package io.podvault.cluster;
+
+import static io.podvault.support.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.podvault.config.DbCoordinates;
+import io.podvault.contract.Phase;
+import io.podvault.db.Connections;
+import io.podvault.support.ChildServer;
+import io.podvault.support.PinePodsData;
+import io.podvault.support.TestPostgres;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.multipart.MultipartForm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("Clustered mode: three processes on one database, one Vert.x cluster")
+class ClusterTest {
+
+  private static Vertx vertx;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    result(vertx.close());
+  }
+
+  /** Three nodes on {@code db}, started side by side; each lists the three member ports. */
+  private List<ChildServer> startNodes(DbCoordinates db) throws Exception {
+    List<Integer> ports = List.of(ChildServer.freePort(), ChildServer.freePort(), ChildServer.freePort());
+    String members = String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList());
+    List<CompletableFuture<ChildServer>> starting = new ArrayList<>();
+    for (int i = 0; i < ports.size(); i++) {
+      Map<String, String> env = Map.of("PODVAULT_DB_URL", TestPostgres.url(db), "PODVAULT_CLUSTER_HOST", "127.0.0.1",
+        "PODVAULT_CLUSTER_PORT", Integer.toString(ports.get(i)), "PODVAULT_CLUSTER_MEMBERS", members);
+      Path data = dir.resolve("node-" + (i + 1));
+      starting.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return ChildServer.start(vertx, data, env);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    List<ChildServer> nodes = new ArrayList<>();
+    for (CompletableFuture<ChildServer> node : starting) {
+      nodes.add(node.join());
+    }
+    return nodes;
+  }
+
+  @Test
+  @DisplayName("a restore through node 1: an admin socket on node 3 sees its progress in order and the sign-out; a token "
+    + "of node 2 is refused everywhere after it")
+  void restoreSeenByEveryNode() throws Exception {
+    DbCoordinates db = TestPostgres.freshDatabase();
+    List<ChildServer> nodes = startNodes(db);
+    try {
+      try (Connection c = Connections.open(db)) {
+        PinePodsData.fill(c, 21);
+      }
+      ChildServer first = nodes.get(0);
+      String adminOnFirst = first.adminToken();
+      Path backup = dir.resolve("cluster.sql");
+      HttpResponse<Buffer> download = result(first.client.post("/api/data/backup_server").bearerTokenAuthentication(adminOnFirst)
+        .sendJsonObject(new JsonObject().put("database_pass", TestPostgres.PASSWORD)));
+      assertThat(download.statusCode()).isEqualTo(200);
+      Files.write(backup, download.body().getBytes());
+
+      String tokenOfSecond = nodes.get(1).adminToken();
+      ChildServer third = nodes.get(2);
+      List<JsonObject> frames = new CopyOnWriteArrayList<>();
+      WebSocket socket = result(vertx.createWebSocketClient().connect(third.port, "localhost", "/ws"));
+      socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
+      socket.writeTextMessage(new JsonObject().put("type", "auth").put("token", third.adminToken()).encode());
+      Thread.sleep(500);
+
+      HttpResponse<Buffer> accepted = result(first.client.post("/api/data/restore_server").bearerTokenAuthentication(adminOnFirst)
+        .sendMultipartForm(MultipartForm.create().attribute("database_pass", TestPostgres.PASSWORD)
+          .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql")));
+      assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+      String jobId = accepted.bodyAsJsonObject().getString("job_id");
+
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (frames.stream().noneMatch(f -> "signout".equals(f.getString("type")))) {
+        assertThat(System.currentTimeMillis()).as("waiting for node 3's socket to be signed out: " + frames).isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      List<JsonObject> ofJob = frames.stream()
+        .filter(f -> "job".equals(f.getString("type")) && jobId.equals(f.getString("job_id"))).toList();
+      List<String> phases = ofJob.stream().map(f -> f.getString("phase")).distinct().toList();
+      assertThat(phases).as("node 3 saw the restore on node 1").contains("validating", "swapping");
+      assertThat(Arrays.stream(Phase.values()).map(Phase::wireName).toList()).as("phase by phase, in order: " + phases)
+        .containsSubsequence(phases);
+      for (int i = 1; i < ofJob.size(); i++) {
+        if (ofJob.get(i).getString("phase").equals(ofJob.get(i - 1).getString("phase"))) {
+          assertThat(ofJob.get(i).getLong("rows_done", 0L)).as("rows never go back").isGreaterThanOrEqualTo(ofJob.get(i - 1).getLong("rows_done", 0L));
+        }
+      }
+      JsonObject last = frames.get(frames.size() - 1);
+      assertThat(last.getString("type")).as("the sign-out comes last").isEqualTo("signout");
+      assertThat(frames.stream().filter(f -> "signout".equals(f.getString("type"))).count()).as("once").isEqualTo(1);
+      for (ChildServer node : nodes) {
+        assertThat(result(node.client.get("/api/auth/me").bearerTokenAuthentication(tokenOfSecond).send()).statusCode())
+          .as("node 2's token on node " + node.port).isEqualTo(401);
+      }
+    } finally {
+      for (ChildServer node : nodes) {
+        node.stop();
+      }
+    }
+  }
+}
