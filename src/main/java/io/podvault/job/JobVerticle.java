@@ -3,6 +3,7 @@ package io.podvault.job;
 import static io.podvault.contract.Fields.*;
 
 import io.podvault.auth.SigningKeySeal;
+import io.podvault.cluster.SharedFolder;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.contract.Addresses;
@@ -107,6 +108,9 @@ public class JobVerticle extends VerticleBase {
     DataFolder.createPrivateDirectories(restoreDir);
     backupFolder = new BackupFolder(config.backupDir());
     backupFolder.prepare();
+    if (config.cluster() != null) {
+      SharedFolder.check(db, backupFolder.dir());
+    }
     gzipBackups = config.gzipBackups();
     store = new JobStore(db);
     Instant lastBackup = store.lastSucceeded(KIND_BACKUP);

@@ -2,6 +2,7 @@ package io.podvault.cluster;
 
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.podvault.config.DbCoordinates;
 import io.podvault.contract.Phase;
@@ -54,8 +55,7 @@ class ClusterTest {
     String members = String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList());
     List<CompletableFuture<ChildServer>> starting = new ArrayList<>();
     for (int i = 0; i < ports.size(); i++) {
-      Map<String, String> env = Map.of("PODVAULT_DB_URL", TestPostgres.url(db), "PODVAULT_CLUSTER_HOST", "127.0.0.1",
-        "PODVAULT_CLUSTER_PORT", Integer.toString(ports.get(i)), "PODVAULT_CLUSTER_MEMBERS", members);
+      Map<String, String> env = nodeEnv(db, ports.get(i), members, dir.resolve("shared-backups"));
       Path data = dir.resolve("node-" + (i + 1));
       starting.add(CompletableFuture.supplyAsync(() -> {
         try {
@@ -72,9 +72,15 @@ class ClusterTest {
     return nodes;
   }
 
+  private static Map<String, String> nodeEnv(DbCoordinates db, int port, String members, Path backups) {
+    return Map.of("PODVAULT_DB_URL", TestPostgres.url(db), "PODVAULT_CLUSTER_HOST", "127.0.0.1",
+      "PODVAULT_CLUSTER_PORT", Integer.toString(port), "PODVAULT_CLUSTER_MEMBERS", members,
+      "PODVAULT_BACKUP_DIR", backups.toString());
+  }
+
   @Test
   @DisplayName("a restore through node 1: an admin socket on node 3 sees its progress in order and the sign-out; a token "
-    + "of node 2 is refused everywhere after it")
+    + "of node 2 is refused everywhere after it; a node whose backup folder is not the shared one does not start")
   void restoreSeenByEveryNode() throws Exception {
     DbCoordinates db = TestPostgres.freshDatabase();
     List<ChildServer> nodes = startNodes(db);
@@ -127,6 +133,12 @@ class ClusterTest {
         assertThat(result(node.client.get("/api/auth/me").bearerTokenAuthentication(tokenOfSecond).send()).statusCode())
           .as("node 2's token on node " + node.port).isEqualTo(401);
       }
+
+      int port = ChildServer.freePort();
+      Path ownData = dir.resolve("node-4");
+      assertThatThrownBy(() -> ChildServer.start(vertx, ownData, nodeEnv(db, port, "127.0.0.1:" + port, dir.resolve("own-backups"))))
+        .hasMessageContaining("exited with 1");
+      assertThat(Files.readString(dir.resolve("node-4.log"))).contains("is not the one the other nodes on this database share");
     } finally {
       for (ChildServer node : nodes) {
         node.stop();
