@@ -5,6 +5,7 @@ import io.podvault.cluster.ClusteredVertx;
 import io.podvault.config.ClusterSettings;
 import io.podvault.config.Config;
 import io.podvault.config.ConfigException;
+import io.podvault.db.Connections;
 import io.podvault.db.SchemaRefusedException;
 import io.podvault.metrics.Metrics;
 import io.vertx.core.Vertx;
@@ -56,6 +57,7 @@ public final class Main {
       return;
     }
     if (cluster != null) {
+      Connections.nameNode(cluster.host() + ":" + cluster.port());
       LOG.info("Joined the cluster as {}:{} (members {})", cluster.host(), cluster.port(), cluster.members());
     }
     CompletableFuture<Podvault> started = new CompletableFuture<>();

@@ -68,7 +68,7 @@ public final class Podvault {
   }
 
   private static Future<Void> bootstrapAdministrator(Vertx vertx, DbCoordinates db, Config config) {
-    Pool pool = PgBuilder.pool().connectingTo(Connections.reactive(db)).using(vertx).build();
+    Pool pool = PgBuilder.pool().with(Connections.transport()).connectingTo(Connections.reactive(db)).using(vertx).build();
     Passwords passwords = new Passwords(vertx);
     return AdminBootstrap.ensureAdministrator(new UserStore(pool), passwords, config.adminUsername(), config.adminPassword())
       .eventually(() -> passwords.close().eventually(pool::close));

@@ -1,6 +1,7 @@
 package io.podvault.db;
 
 import io.podvault.config.DbCoordinates;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -70,11 +71,31 @@ public final class Connections {
     "lock_timeout", "0",
     "idle_in_transaction_session_timeout", "0");
 
-  /** Every connection podvault opens says so: how a swap tells its own sessions from other applications'. */
+  /**
+   * Every connection podvault opens says so: how a swap tells its own sessions from other applications'. In clustered
+   * mode the name also names the node ({@link #nameNode}), so that the other nodes can end a vanished node's sessions.
+   */
   public static final String APPLICATION_NAME = "podvault";
+  /** A condition on {@code pg_stat_activity} that holds for podvault's own sessions, of any node. */
+  public static final String OWN_SESSION = "(application_name = '" + APPLICATION_NAME + "' OR application_name LIKE '"
+    + APPLICATION_NAME + " node %')";
+  private static volatile String applicationName = APPLICATION_NAME;
   private static final int CONNECT_TIMEOUT_SECONDS = 10;
 
   private Connections() {
+  }
+
+  /**
+   * Names this process's connections after its cluster node ({@code podvault node 10.0.0.5:5701}); called once, at the
+   * start of a clustered node, before any connection opens.
+   */
+  public static void nameNode(String node) {
+    applicationName = APPLICATION_NAME + " node " + node;
+  }
+
+  /** The application name this process's connections carry. */
+  public static String applicationName() {
+    return applicationName;
   }
 
   /** A plain JDBC connection. */
@@ -136,13 +157,21 @@ public final class Connections {
       .setDatabase(db.database())
       .setUser(db.user())
       .setPassword(db.password())
-      .addProperty("application_name", APPLICATION_NAME), db);
+      .addProperty("application_name", applicationName), db);
+  }
+
+  /**
+   * The reactive client's transport: with TCP keepalives, like every connection podvault opens, so that a database
+   * that vanishes without a word (a cut network) is noticed within the system's keepalive time, not hours later.
+   */
+  public static NetClientOptions transport() {
+    return new NetClientOptions().setTcpKeepAlive(true);
   }
 
   /** The backup's COPY connection, signed in as the coordinates' role. */
   public static CopyOutConnection copyOut(DbCoordinates db) throws SQLException {
     Map<String, String> session = new LinkedHashMap<>(COPY_SESSION);
-    session.put("application_name", APPLICATION_NAME);
+    session.put("application_name", applicationName);
     try {
       return CopyOutConnection.open(db, session, DatabaseTls.socketFactory(db));
     } catch (SQLException e) {
@@ -167,7 +196,8 @@ public final class Connections {
     Properties props = new Properties();
     props.setProperty("user", db.user());
     props.setProperty("password", db.password());
-    props.setProperty("ApplicationName", APPLICATION_NAME);
+    props.setProperty("ApplicationName", applicationName);
+    props.setProperty("tcpKeepAlive", "true");
     props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
     props.setProperty("sslmode", DatabaseTls.jdbcSslMode(db));
     if (db.sslRootCert() != null) {

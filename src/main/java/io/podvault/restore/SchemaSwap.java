@@ -63,7 +63,7 @@ public final class SchemaSwap {
   /** Client sessions of other applications on this database. */
   private static final String FOREIGN_SESSIONS = "SELECT pid, application_name, usename FROM pg_stat_activity "
     + "WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
-    + "AND application_name IS DISTINCT FROM '" + Connections.APPLICATION_NAME + "'";
+    + "AND NOT " + Connections.OWN_SESSION;
   private static final String INSUFFICIENT_PRIVILEGE = "42501";
   private static final String END_SESSIONS = "DELETE FROM podvault.sessions";
   /** The job is done once this commits, so a crash right after the commit cannot make the record lie. */

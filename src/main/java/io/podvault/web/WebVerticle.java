@@ -52,6 +52,7 @@ public class WebVerticle extends VerticleBase {
     DbCoordinates db = DbCoordinates.fromJson(config().getJsonObject("db"));
     pool = PgBuilder.pool()
       .with(new PoolOptions().setMaxSize(8))
+      .with(Connections.transport())
       .connectingTo(Connections.reactive(db))
       .using(vertx)
       .build();

@@ -19,6 +19,7 @@ import io.vertx.ext.web.multipart.MultipartForm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -133,6 +134,17 @@ class ClusterTest {
         assertThat(result(node.client.get("/api/auth/me").bearerTokenAuthentication(tokenOfSecond).send()).statusCode())
           .as("node 2's token on node " + node.port).isEqualTo(401);
       }
+      try (Connection c = Connections.open(db); ResultSet rs = c.createStatement().executeQuery(
+        "SELECT DISTINCT application_name FROM pg_stat_activity WHERE application_name LIKE 'podvault node %'")) {
+        List<String> names = new ArrayList<>();
+        while (rs.next()) {
+          names.add(rs.getString(1));
+        }
+        assertThat(names).as("every node's connections carry its name").hasSize(3)
+          .allMatch(name -> name.matches("podvault node 127\\.0\\.0\\.1:\\d+"));
+      }
+      assertThat(Files.readString(dir.resolve("node-1.log"))).as("the other nodes' sessions are podvault's own, not ended")
+        .doesNotContain("Ended other applications' sessions");
 
       int port = ChildServer.freePort();
       Path ownData = dir.resolve("node-4");
