@@ -16,7 +16,9 @@ public enum JobFailure {
   /** The live schema differs from podvault's migrations (changed by hand): no job may run on it. */
   SCHEMA_MISMATCH(8, 409, "schema_mismatch"),
   /** The backup's password opened its seal but is not this server's: this server's password must be given too. */
-  SERVER_PASSWORD_REQUIRED(9, 403, "server_database_pass_required");
+  SERVER_PASSWORD_REQUIRED(9, 403, "server_database_pass_required"),
+  /** A newer podvault has migrated the schema past what this node knows (a rolling upgrade): upgrade this node. */
+  NODE_OUTDATED(10, 409, "node_outdated");
 
   private final int wireCode;
   private final int httpStatus;

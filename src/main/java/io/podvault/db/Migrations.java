@@ -176,7 +176,8 @@ public final class Migrations {
       // Entries without a version, and baselines, are Flyway's own bookkeeping rather than migrations.
       knownVersions = Arrays.stream(flyway(db, APP_SCHEMA, "db/schema", historyTable(APP_SCHEMA), MigrationVersion.LATEST)
           .load().info().all())
-        .filter(m -> m.getVersion() != null && !m.getType().isBaseline())
+        // Only this build's own: a newer podvault's migrations applied to the database are not known here.
+        .filter(m -> m.getVersion() != null && !m.getType().isBaseline() && m.getState().isResolved())
         .map(m -> m.getVersion().getVersion())
         .distinct()
         .toList();

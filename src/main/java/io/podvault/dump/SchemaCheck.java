@@ -8,13 +8,16 @@ import io.podvault.db.Migrations;
 import io.podvault.db.SchemaDrop;
 import io.podvault.db.Sql;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import org.flywaydb.core.api.MigrationVersion;
 
 /**
  * Whether the live application schema is exactly what podvault's migrations build. A table, column or index
@@ -27,14 +30,18 @@ public final class SchemaCheck {
   private static final String LIVE = Migrations.APP_SCHEMA;
 
   private final Catalog expected;
+  /** The newest schema version this build knows. */
+  private final String version;
 
-  private SchemaCheck(Catalog expected) {
+  private SchemaCheck(Catalog expected, String version) {
     this.expected = expected;
+    this.version = version;
   }
 
   /** The check against the migrations' newest version, which this build brings every database to. */
   public static SchemaCheck of(DbCoordinates db) throws SQLException {
-    return new SchemaCheck(MigratedCatalog.at(db, Migrations.latestVersion(db)));
+    String latest = Migrations.latestVersion(db);
+    return new SchemaCheck(MigratedCatalog.at(db, latest), latest);
   }
 
   /**
@@ -56,7 +63,10 @@ public final class SchemaCheck {
     };
   }
 
-  /** Refuses a job, with {@link JobFailure#SCHEMA_MISMATCH}, while the live schema differs from podvault's migrations. */
+  /**
+   * Refuses a job, with {@link JobFailure#SCHEMA_MISMATCH}, while the live schema differs from podvault's migrations;
+   * with {@link JobFailure#NODE_OUTDATED} when a newer podvault has migrated it past this build's migrations.
+   */
   public void require(Connection c) throws JobException, SQLException {
     require(c, new CatalogReader(c, LIVE, false).read());
   }
@@ -65,7 +75,19 @@ public final class SchemaCheck {
   public void require(Connection c, Catalog live) throws JobException, SQLException {
     List<String> found = differences(c, live);
     if (!found.isEmpty()) {
+      String migrated = liveVersion(c);
+      if (migrated != null && MigrationVersion.fromVersion(migrated).compareTo(MigrationVersion.fromVersion(version)) > 0) {
+        throw new JobException(JobFailure.NODE_OUTDATED, "a newer podvault has migrated the database's schema to version "
+          + migrated + ", past this node's " + version + ": upgrade this node; it serves requests meanwhile but runs no "
+          + "backup or restore");
+      }
       throw new JobException(JobFailure.SCHEMA_MISMATCH, refusal(found));
+    }
+  }
+
+  private static String liveVersion(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(Migrations.currentVersionQuery(LIVE))) {
+      return rs.next() ? rs.getString(1) : null;
     }
   }
 

@@ -97,6 +97,29 @@ class HandAlteredSchemaTest {
   }
 
   @Test
+  @DisplayName("a schema a newer podvault migrated (a rolling upgrade): jobs get 409 node_outdated, requests are still served")
+  void newerSchema() {
+    String admin = result(server.adminToken());
+    TestPostgres.execute(server.db, "ALTER TABLE \"Users\" ADD COLUMN newer_feature text");
+    TestPostgres.execute(server.db, "INSERT INTO podvault.history_public (installed_rank, version, description, type, script, "
+      + "checksum, installed_by, execution_time, success) SELECT max(installed_rank) + 1, '999', 'newer feature', 'SQL', "
+      + "'V999__newer_feature.sql', 0, current_user, 0, true FROM podvault.history_public");
+    try {
+      for (HttpResponse<Buffer> response : new HttpResponse[] {backup(), restore()}) {
+        assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(409);
+        JsonObject body = response.bodyAsJsonObject();
+        assertThat(body.getString("code")).isEqualTo("node_outdated");
+        assertThat(body.getString("error")).contains("version 999").contains("upgrade this node");
+      }
+      assertThat(result(server.get("/api/auth/me", admin).send()).statusCode()).as("requests are served").isEqualTo(200);
+    } finally {
+      TestPostgres.execute(server.db, "DELETE FROM podvault.history_public WHERE version = '999'");
+      TestPostgres.execute(server.db, "ALTER TABLE \"Users\" DROP COLUMN newer_feature");
+    }
+    assertThat(backup().statusCode()).isEqualTo(200);
+  }
+
+  @Test
   @DisplayName("an index added and a column changed by hand are both named")
   void addedIndexAndChangedColumn() {
     TestPostgres.execute(server.db, "CREATE INDEX users_by_email ON \"Users\" (email)");
