@@ -9,6 +9,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -29,6 +31,13 @@ public final class JobStore {
   private static final String ABANDONED =
     "UPDATE podvault.jobs SET state = 'failed', finished_at = now(), "
       + "error = 'the server stopped while this job was running; nothing was changed by it' WHERE state = 'running'";
+
+  private static final String RUNNING = "SELECT id FROM podvault.jobs WHERE state = 'running'";
+  /** Parameters: the error (twice), the jobs. Returns each job's last event, as failed. */
+  private static final String ORPHANED =
+    "UPDATE podvault.jobs SET state = 'failed', finished_at = now(), error = ?, "
+      + "progress = progress || jsonb_build_object('state', 'failed', 'error', ?::text) "
+      + "WHERE state = 'running' AND id = ANY (?) RETURNING progress";
 
   private static final String LAST_SUCCEEDED =
     "SELECT max(finished_at) FROM podvault.jobs WHERE kind = ? AND state = 'succeeded'";
@@ -81,6 +90,36 @@ public final class JobStore {
     try (PreparedStatement ps = connection.prepareStatement(ABANDONED)) {
       return ps.executeUpdate();
     }
+  }
+
+  /** The jobs recorded as running, on any process. */
+  public List<UUID> running(Connection connection) throws SQLException {
+    List<UUID> ids = new ArrayList<>();
+    try (PreparedStatement ps = connection.prepareStatement(RUNNING); ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        ids.add(rs.getObject(1, UUID.class));
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Marks these jobs, whose process is gone, as failed with {@code error}; call only while holding the job lock.
+   * Returns their last events, as failed.
+   */
+  public List<JsonObject> failOrphaned(Connection connection, List<UUID> jobs, String error) throws SQLException {
+    List<JsonObject> events = new ArrayList<>();
+    try (PreparedStatement ps = connection.prepareStatement(ORPHANED)) {
+      ps.setString(1, error);
+      ps.setString(2, error);
+      ps.setArray(3, connection.createArrayOf("uuid", jobs.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          events.add(new JsonObject(rs.getString(1)));
+        }
+      }
+    }
+    return events;
   }
 
   private interface Binder {

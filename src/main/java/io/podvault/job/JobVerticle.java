@@ -38,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,6 +64,11 @@ public class JobVerticle extends VerticleBase {
    * scheduled backups, no spare shadow schema for a next restore.
    */
   public static final String REQUESTED_JOBS_ONLY = "requested_jobs_only";
+  /**
+   * How often this process looks for jobs whose process died (kill -9, a lost machine): a job recorded as running while
+   * nobody holds the job lock, seen at two checks in a row, is failed and cleaned up by a survivor.
+   */
+  private static final long ORPHAN_CHECK_MILLIS = 3_000;
   /** How often the schedule is looked at: a run starts within this of its time. */
   private static final long SCHEDULE_CHECK_MILLIS = 1_000;
 
@@ -81,6 +87,10 @@ public class JobVerticle extends VerticleBase {
   private boolean gzipBackups;
   private ScheduledRuns scheduledRuns;
   private long scheduleTimer = -1;
+  private long orphanTimer = -1;
+  private boolean checkingOrphans;
+  /** Jobs found running with the lock free at the last check: orphans if they still are at the next. */
+  private volatile Set<UUID> suspectedOrphans = Set.of();
   private boolean checkingSchedule;
   private boolean requestedJobsOnly;
   /** The job on the job thread, and how to abort it. */
@@ -134,6 +144,7 @@ public class JobVerticle extends VerticleBase {
       scheduledRuns = new ScheduledRuns(db, ZoneId.systemDefault());
       vertx.eventBus().consumer(Addresses.SCHEDULE_CHANGED, m -> scheduledRuns.changed());
       scheduleTimer = vertx.setPeriodic(SCHEDULE_CHECK_MILLIS, t -> checkSchedule());
+      orphanTimer = vertx.setPeriodic(ORPHAN_CHECK_MILLIS, t -> checkOrphans());
     }
     return Future.succeededFuture();
   }
@@ -159,8 +170,10 @@ public class JobVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() throws Exception {
-    if (scheduleTimer >= 0) {
-      vertx.cancelTimer(scheduleTimer);
+    for (long timer : new long[] {scheduleTimer, orphanTimer}) {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
     }
     Running running = this.running.get();
     // A job that has ended is only tidying up (dropping the data a restore replaced): it is let finish.
@@ -236,6 +249,58 @@ public class JobVerticle extends VerticleBase {
           startScheduledBackup(claimed.result().get());
         }
       });
+  }
+
+  /**
+   * Fails the jobs of a process that died, once seen twice, off this verticle's context: their records say running,
+   * but nobody holds the job lock (it went with the dead process's database session). Every administrator hears of it,
+   * and the dead job's shadow schema is dropped. A job that has just released the lock records its end within moments,
+   * long before the next check.
+   */
+  private void checkOrphans() {
+    if (checkingOrphans) {
+      return;
+    }
+    checkingOrphans = true;
+    vertx.executeBlocking(this::failOrphans, false).onComplete(done -> {
+      checkingOrphans = false;
+      if (done.failed()) {
+        LOG.debug("Orphaned jobs not checked: {}", done.cause().toString());
+        return;
+      }
+      for (JsonObject event : done.result()) {
+        LOG.warn("Job {} was left running by a process that stopped; marked failed", event.getString(JOB_ID));
+        vertx.eventBus().publish(Addresses.PROGRESS, event);
+      }
+    });
+  }
+
+  private List<JsonObject> failOrphans() throws SQLException {
+    try (Connection c = Connections.open(db)) {
+      List<UUID> running = store.running(c);
+      if (running.isEmpty() || !JobLock.tryAcquire(c)) {
+        suspectedOrphans = Set.of();
+        return List.of();
+      }
+      try {
+        List<UUID> orphans = running.stream().filter(suspectedOrphans::contains).toList();
+        suspectedOrphans = Set.copyOf(running);
+        if (orphans.isEmpty()) {
+          return List.of();
+        }
+        List<JsonObject> failed = store.failOrphaned(c, orphans, "the process running this job stopped (its database "
+          + "session ended); nothing was changed by it");
+        try {
+          ShadowLoader.dropLeftovers(c);
+          SchemaSwap.dropReplaced(c);
+        } catch (SQLException e) {
+          LOG.warn("A schema left by the stopped job was kept: {}", e.getMessage());
+        }
+        return failed;
+      } finally {
+        JobLock.release(c);
+      }
+    }
   }
 
   private void startScheduledBackup(ScheduledRuns.Run run) {

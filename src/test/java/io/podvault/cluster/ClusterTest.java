@@ -79,6 +79,29 @@ class ClusterTest {
       "PODVAULT_BACKUP_DIR", backups.toString());
   }
 
+  private static Path download(ChildServer node, String token, Path file) throws Exception {
+    HttpResponse<Buffer> download = result(node.client.post("/api/data/backup_server").bearerTokenAuthentication(token)
+      .sendJsonObject(new JsonObject().put("database_pass", TestPostgres.PASSWORD)));
+    assertThat(download.statusCode()).isEqualTo(200);
+    return Files.write(file, download.body().getBytes());
+  }
+
+  private static io.vertx.core.Future<HttpResponse<Buffer>> upload(ChildServer node, String token, Path backup) {
+    return node.client.post("/api/data/restore_server").bearerTokenAuthentication(token)
+      .sendMultipartForm(MultipartForm.create().attribute("database_pass", TestPostgres.PASSWORD)
+        .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql"));
+  }
+
+  /** An administrator's socket on {@code node}, collecting what it is sent. */
+  private static List<JsonObject> adminSocket(ChildServer node) throws Exception {
+    List<JsonObject> frames = new CopyOnWriteArrayList<>();
+    WebSocket socket = result(vertx.createWebSocketClient().connect(node.port, "localhost", "/ws"));
+    socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    socket.writeTextMessage(new JsonObject().put("type", "auth").put("token", node.adminToken()).encode());
+    Thread.sleep(500);
+    return frames;
+  }
+
   @Test
   @DisplayName("a restore through node 1: an admin socket on node 3 sees its progress in order and the sign-out; a token "
     + "of node 2 is refused everywhere after it; a node whose backup folder is not the shared one does not start")
@@ -91,23 +114,12 @@ class ClusterTest {
       }
       ChildServer first = nodes.get(0);
       String adminOnFirst = first.adminToken();
-      Path backup = dir.resolve("cluster.sql");
-      HttpResponse<Buffer> download = result(first.client.post("/api/data/backup_server").bearerTokenAuthentication(adminOnFirst)
-        .sendJsonObject(new JsonObject().put("database_pass", TestPostgres.PASSWORD)));
-      assertThat(download.statusCode()).isEqualTo(200);
-      Files.write(backup, download.body().getBytes());
+      Path backup = download(first, adminOnFirst, dir.resolve("cluster.sql"));
 
       String tokenOfSecond = nodes.get(1).adminToken();
-      ChildServer third = nodes.get(2);
-      List<JsonObject> frames = new CopyOnWriteArrayList<>();
-      WebSocket socket = result(vertx.createWebSocketClient().connect(third.port, "localhost", "/ws"));
-      socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
-      socket.writeTextMessage(new JsonObject().put("type", "auth").put("token", third.adminToken()).encode());
-      Thread.sleep(500);
+      List<JsonObject> frames = adminSocket(nodes.get(2));
 
-      HttpResponse<Buffer> accepted = result(first.client.post("/api/data/restore_server").bearerTokenAuthentication(adminOnFirst)
-        .sendMultipartForm(MultipartForm.create().attribute("database_pass", TestPostgres.PASSWORD)
-          .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql")));
+      HttpResponse<Buffer> accepted = result(upload(first, adminOnFirst, backup));
       assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
       String jobId = accepted.bodyAsJsonObject().getString("job_id");
 
@@ -155,6 +167,69 @@ class ClusterTest {
       for (ChildServer node : nodes) {
         node.stop();
       }
+    }
+  }
+
+  @Test
+  @DisplayName("kill -9 of the node running a restore: the survivors report it failed, the data is unchanged, and a "
+    + "retry through another node succeeds")
+  void nodeKilledMidRestore() throws Exception {
+    DbCoordinates db = TestPostgres.freshDatabase();
+    List<ChildServer> nodes = startNodes(db);
+    try {
+      try (Connection c = Connections.open(db)) {
+        PinePodsData.fillLarge(c, 20_000, 400_000);
+      }
+      ChildServer first = nodes.get(0);
+      String admin = first.adminToken();
+      Path backup = download(first, admin, dir.resolve("large.sql"));
+      TestPostgres.execute(db, "DELETE FROM \"UserEpisodeHistory\" WHERE userepisodehistoryid % 2 = 0");
+      Map<String, String> before = PinePodsData.checksums(db);
+      List<JsonObject> frames = adminSocket(nodes.get(2));
+
+      upload(first, admin, backup);
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (count(db, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY \"podvault_restore_%'") == 0) {
+        assertThat(System.currentTimeMillis()).as("waiting for node 1 to load rows").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+      String jobId = frames.stream().filter(f -> "job".equals(f.getString("type")) && "restore".equals(f.getString("kind")))
+        .map(f -> f.getString("job_id")).findFirst().orElseThrow();
+      long killedAt = System.nanoTime();
+      first.kill();
+      while (frames.stream().noneMatch(f -> jobId.equals(f.getString("job_id")) && "failed".equals(f.getString("state")))) {
+        assertThat(System.currentTimeMillis()).as("waiting for a survivor to report the job failed").isLessThan(deadline + 60_000);
+        Thread.sleep(20);
+      }
+      System.out.printf("A survivor reported the killed node's restore failed %.1f s after the kill%n",
+        (System.nanoTime() - killedAt) / 1e9);
+      JsonObject failed = frames.stream().filter(f -> jobId.equals(f.getString("job_id")) && "failed".equals(f.getString("state")))
+        .findFirst().orElseThrow();
+      assertThat(failed.getString("error")).contains("stopped");
+      assertThat(PinePodsData.checksums(db)).as("the data is unchanged").isEqualTo(before);
+      assertThat(count(db, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'podvault_restore_%'")).as("no shadow left").isZero();
+
+      ChildServer second = nodes.get(1);
+      String adminOnSecond = second.adminToken();
+      HttpResponse<Buffer> retried = result(upload(second, adminOnSecond, backup));
+      assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(202);
+      while (count(db, "SELECT count(*) FROM podvault.jobs WHERE id = '" + retried.bodyAsJsonObject().getString("job_id")
+        + "' AND state = 'succeeded'") == 0) {
+        assertThat(System.currentTimeMillis()).as("waiting for the retry").isLessThan(deadline + 180_000);
+        Thread.sleep(100);
+      }
+      assertThat(PinePodsData.checksums(db)).isNotEqualTo(before);
+    } finally {
+      for (ChildServer node : nodes) {
+        node.kill();
+      }
+    }
+  }
+
+  private static long count(DbCoordinates db, String sql) throws Exception {
+    try (Connection c = Connections.open(db); ResultSet rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 }
