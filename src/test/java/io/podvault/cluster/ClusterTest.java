@@ -104,7 +104,7 @@ class ClusterTest {
 
   @Test
   @DisplayName("a restore through node 1: an admin socket on node 3 sees its progress in order and the sign-out; a token "
-    + "of node 2 is refused everywhere after it; a node whose backup folder is not the shared one does not start")
+    + "of node 2 is refused everywhere after it; a write to node 3 during the swap gets 503; a node whose backup folder is not the shared one does not start")
   void restoreSeenByEveryNode() throws Exception {
     DbCoordinates db = TestPostgres.freshDatabase();
     List<ChildServer> nodes = startNodes(db);
@@ -117,11 +117,28 @@ class ClusterTest {
       Path backup = download(first, adminOnFirst, dir.resolve("cluster.sql"));
 
       String tokenOfSecond = nodes.get(1).adminToken();
-      List<JsonObject> frames = adminSocket(nodes.get(2));
+      ChildServer third = nodes.get(2);
+      String adminOnThird = third.adminToken();
+      List<JsonObject> frames = adminSocket(third);
 
-      HttpResponse<Buffer> accepted = result(upload(first, adminOnFirst, backup));
-      assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
-      String jobId = accepted.bodyAsJsonObject().getString("job_id");
+      String jobId;
+      try (Connection reader = Connections.open(db)) {
+        // A reader that holds a live table keeps the swap waiting, long enough to write to node 3 meanwhile.
+        reader.setAutoCommit(false);
+        reader.createStatement().execute("LOCK TABLE \"Users\" IN ACCESS SHARE MODE");
+        HttpResponse<Buffer> accepted = result(upload(first, adminOnFirst, backup));
+        assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+        jobId = accepted.bodyAsJsonObject().getString("job_id");
+        long swapDeadline = System.currentTimeMillis() + 60_000;
+        while (count(db, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'LOCK TABLE \"public\"%'") == 0) {
+          assertThat(System.currentTimeMillis()).as("waiting for node 1's swap").isLessThan(swapDeadline);
+          Thread.sleep(5);
+        }
+        HttpResponse<Buffer> write = result(third.client.post("/api/keys").bearerTokenAuthentication(adminOnThird).send());
+        assertThat(write.statusCode()).as("a write to node 3 during node 1's swap: " + write.bodyAsString()).isEqualTo(503);
+        assertThat(write.bodyAsJsonObject().getString("code")).isEqualTo("restore_swapping");
+        reader.rollback();
+      }
 
       long deadline = System.currentTimeMillis() + 60_000;
       while (frames.stream().noneMatch(f -> "signout".equals(f.getString("type")))) {
