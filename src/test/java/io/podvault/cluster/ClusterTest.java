@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,33 +49,8 @@ class ClusterTest {
     result(vertx.close());
   }
 
-  /** Three nodes on {@code db}, started side by side; each lists the three member ports. */
   private List<ChildServer> startNodes(DbCoordinates db) throws Exception {
-    List<Integer> ports = List.of(ChildServer.freePort(), ChildServer.freePort(), ChildServer.freePort());
-    String members = String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList());
-    List<CompletableFuture<ChildServer>> starting = new ArrayList<>();
-    for (int i = 0; i < ports.size(); i++) {
-      Map<String, String> env = nodeEnv(db, ports.get(i), members, dir.resolve("shared-backups"));
-      Path data = dir.resolve("node-" + (i + 1));
-      starting.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return ChildServer.start(vertx, data, env);
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }));
-    }
-    List<ChildServer> nodes = new ArrayList<>();
-    for (CompletableFuture<ChildServer> node : starting) {
-      nodes.add(node.join());
-    }
-    return nodes;
-  }
-
-  private static Map<String, String> nodeEnv(DbCoordinates db, int port, String members, Path backups) {
-    return Map.of("PODVAULT_DB_URL", TestPostgres.url(db), "PODVAULT_CLUSTER_HOST", "127.0.0.1",
-      "PODVAULT_CLUSTER_PORT", Integer.toString(port), "PODVAULT_CLUSTER_MEMBERS", members,
-      "PODVAULT_BACKUP_DIR", backups.toString());
+    return ChildServer.startCluster(vertx, db, dir, 3);
   }
 
   private static Path download(ChildServer node, String token, Path file) throws Exception {
@@ -177,7 +151,7 @@ class ClusterTest {
 
       int port = ChildServer.freePort();
       Path ownData = dir.resolve("node-4");
-      assertThatThrownBy(() -> ChildServer.start(vertx, ownData, nodeEnv(db, port, "127.0.0.1:" + port, dir.resolve("own-backups"))))
+      assertThatThrownBy(() -> ChildServer.start(vertx, ownData, ChildServer.clusterEnv(db, port, "127.0.0.1:" + port, dir.resolve("own-backups"))))
         .hasMessageContaining("exited with 1");
       assertThat(Files.readString(dir.resolve("node-4.log"))).contains("is not the one the other nodes on this database share");
     } finally {

@@ -1,5 +1,6 @@
 package io.podvault.support;
 
+import io.podvault.config.DbCoordinates;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -60,6 +61,42 @@ public final class ChildServer {
       }
       Thread.sleep(200);
     }
+  }
+
+  /**
+   * {@code count} nodes of one cluster on {@code db}, started side by side, each listing every member port, sharing the
+   * backup folder {@code dir/shared-backups}; node N keeps its data in {@code dir/node-N}.
+   */
+  public static List<ChildServer> startCluster(Vertx vertx, DbCoordinates db, Path dir, int count) throws Exception {
+    List<Integer> ports = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      ports.add(freePort());
+    }
+    String members = String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList());
+    List<java.util.concurrent.CompletableFuture<ChildServer>> starting = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Map<String, String> env = clusterEnv(db, ports.get(i), members, dir.resolve("shared-backups"));
+      Path data = dir.resolve("node-" + (i + 1));
+      starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return start(vertx, data, env);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    List<ChildServer> nodes = new java.util.ArrayList<>();
+    for (var node : starting) {
+      nodes.add(node.join());
+    }
+    return nodes;
+  }
+
+  /** The environment of a cluster node on {@code db}: its member port, the members, the backup folder. */
+  public static Map<String, String> clusterEnv(DbCoordinates db, int port, String members, Path backups) {
+    return Map.of("PODVAULT_DB_URL", TestPostgres.url(db), "PODVAULT_CLUSTER_HOST", "127.0.0.1",
+      "PODVAULT_CLUSTER_PORT", Integer.toString(port), "PODVAULT_CLUSTER_MEMBERS", members,
+      "PODVAULT_BACKUP_DIR", backups.toString());
   }
 
   /** What a command of the command line printed, and its exit code. */
