@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
 import io.podvault.db.EmbeddedDatabase;
+import io.podvault.db.JobLock;
 import io.podvault.support.TempDirs;
 import io.podvault.support.TestServer;
 import io.vertx.core.Vertx;
@@ -122,15 +123,17 @@ class SessionEndE2ETest {
   void demotedAdministratorsPageReloads() throws Exception {
     String demoted = "demoted-admin";
     result(server.userToken(result(server.adminToken()), demoted, "demoted-admin-password", true));
-    // A backup that another process (the command line) runs: an administrator's socket receives its state once it
+    // A backup that another process (the command line) runs, holding the job lock as a running job does (a record
+    // of a job without it is an orphan, which the server fails): an administrator's socket receives its state once it
     // has authenticated, which tells this test that the page's live connection stands.
     UUID job = UUID.randomUUID();
     JsonObject progress = new JsonObject().put("type", "job").put("job_id", job.toString()).put("kind", "backup")
       .put("state", "running").put("phase", Phase.DUMPING.wireName()).put("phase_text", Phase.DUMPING.text())
       .put("started_by", "cli");
-    execute("INSERT INTO podvault.jobs (id, kind, state, started_by, progress) VALUES (?, 'backup', 'running', 'cli', ?::jsonb)",
-      job, progress.encode());
-    try (Browser page = Browser.open(baseUrl, 1024, 768)) {
+    try (Connection otherProcess = Connections.open(server.db); Browser page = Browser.open(baseUrl, 1024, 768)) {
+      assertThat(JobLock.tryAcquire(otherProcess)).isTrue();
+      execute("INSERT INTO podvault.jobs (id, kind, state, started_by, progress) VALUES (?, 'backup', 'running', 'cli', ?::jsonb)",
+        job, progress.encode());
       page.signIn(demoted, "demoted-admin-password");
       page.waitUntil(Duration.ofSeconds(20), ExpectedConditions.textToBe(By.id("job-started-by"), "Started by cli"));
       assertThat(page.find("admin-settings").isDisplayed()).isTrue();
