@@ -81,11 +81,11 @@ final class AuthHandlers {
     if (caller.sessionId() == null) {
       throw ApiException.badRequest("an API key has no session to end; delete the key instead");
     }
+    // Told before the session ends: the pages of the session hear it is a sign-out, before the periodic check of the
+    // sockets' sessions could find it gone and close them as ended for another reason.
+    ctx.vertx().eventBus().publish(Addresses.SESSION_ENDED, new JsonObject().put("session_id", caller.sessionId()));
     tokens.revoke(caller.sessionId())
-      .onSuccess(v -> {
-        ctx.vertx().eventBus().publish(Addresses.SESSION_ENDED, new JsonObject().put("session_id", caller.sessionId()));
-        Responses.json(ctx, 200, new JsonObject().put("signed_out", true));
-      })
+      .onSuccess(v -> Responses.json(ctx, 200, new JsonObject().put("signed_out", true)))
       .onFailure(ctx::fail);
   }
 
