@@ -175,6 +175,11 @@ class SessionEndE2ETest {
       }
       page.waitUntil(Duration.ofSeconds(60), ExpectedConditions.textToBe(By.id("account"), "Signed in as admin."));
       page.waitUntil(Duration.ofSeconds(60), d -> openSockets(page) == 1);
+      // The page's own requests after the reload (the Scheduled Backups section loads once the user is known) have
+      // been answered: one still in flight at the logout would be refused 401 and sign the page out by itself.
+      page.waitUntil(Duration.ofSeconds(30), d -> (Boolean) page.script("return document.getElementById('schedule-last')"
+        + ".textContent !== '' && (!document.getElementById('files-empty').hidden"
+        + " || document.getElementById('files-body').children.length > 0)"));
       // The live connection is back with the same session: a sign-out of that session elsewhere reaches the page.
       assertThat(result(server.client.post("/api/auth/logout").bearerTokenAuthentication(token).send()).statusCode())
         .isEqualTo(200);
