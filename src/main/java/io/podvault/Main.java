@@ -2,6 +2,8 @@ package io.podvault;
 
 import io.podvault.cli.Cli;
 import io.podvault.cluster.ClusteredVertx;
+import io.podvault.cluster.Fence;
+import io.podvault.cluster.Majority;
 import io.podvault.config.ClusterSettings;
 import io.podvault.config.Config;
 import io.podvault.config.ConfigException;
@@ -47,22 +49,27 @@ public final class Main {
     VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(Metrics.registry()));
     ClusterSettings cluster = config.cluster();
     Vertx vertx;
-    try {
-      vertx = cluster == null
-        ? builder.with(options).build()
-        : ClusteredVertx.start(builder, options, cluster).toCompletionStage().toCompletableFuture().get();
-    } catch (Exception e) {
-      LOG.error("podvault could not join the cluster {}: {}", cluster.members(), e.getMessage(), e);
-      System.exit(1);
-      return;
-    }
-    if (cluster != null) {
-      Connections.nameNode(cluster.host() + ":" + cluster.port());
-      LOG.info("Joined the cluster as {}:{} (members {})", cluster.host(), cluster.port(), cluster.members());
+    Fence fence = null;
+    if (cluster == null) {
+      vertx = builder.with(options).build();
+    } else {
+      try {
+        ClusteredVertx.Node node = ClusteredVertx.start(builder, options, cluster, config.externalDatabase())
+          .toCompletionStage().toCompletableFuture().get();
+        vertx = node.vertx();
+        fence = node.fence();
+      } catch (Exception e) {
+        LOG.error("podvault could not join the cluster {}: {}", cluster.members(), e.getMessage(), e);
+        System.exit(1);
+        return;
+      }
+      LOG.info("Joined the cluster as {}:{} (members {}); this node's database sessions are named '{}'", cluster.host(),
+        cluster.port(), cluster.members(), Connections.applicationName());
     }
     CompletableFuture<Podvault> started = new CompletableFuture<>();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, started), "podvault-shutdown"));
-    Podvault.start(vertx, config)
+    Fence leaving = fence;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, leaving, started), "podvault-shutdown"));
+    Podvault.start(vertx, config, fence == null ? Majority.ALWAYS : fence)
       .onSuccess(started::complete)
       .onFailure(e -> {
         if (e instanceof SchemaRefusedException) {
@@ -75,8 +82,12 @@ public final class Main {
       });
   }
 
-  private static void shutdown(Vertx vertx, CompletableFuture<Podvault> started) {
+  private static void shutdown(Vertx vertx, Fence fence, CompletableFuture<Podvault> started) {
     try {
+      if (fence != null) {
+        // Before anything stops: the other nodes then see this one leave on purpose, and do not fence it.
+        fence.leave();
+      }
       // A start that failed has stopped what it started already.
       Podvault podvault = started.isCompletedExceptionally() ? null : started.getNow(null);
       if (podvault != null) {

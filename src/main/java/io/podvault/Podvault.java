@@ -3,6 +3,7 @@ package io.podvault;
 import io.podvault.auth.AdminBootstrap;
 import io.podvault.auth.Passwords;
 import io.podvault.auth.UserStore;
+import io.podvault.cluster.Majority;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
 import io.podvault.db.Connections;
@@ -51,8 +52,16 @@ public final class Podvault {
     this.web = web;
   }
 
-  /** Takes the data folder first: a folder another podvault holds is refused before anything in it changes. */
+  /** A single process's podvault. */
   public static Future<Podvault> start(Vertx vertx, Config config) {
+    return start(vertx, config, Majority.ALWAYS);
+  }
+
+  /**
+   * Takes the data folder first: a folder another podvault holds is refused before anything in it changes. Jobs start
+   * only while {@code majority} allows (a cluster's node).
+   */
+  public static Future<Podvault> start(Vertx vertx, Config config, Majority majority) {
     return vertx.executeBlocking(() -> DataFolder.lock(config.dataDir()))
       .compose(folder -> vertx.executeBlocking(() -> config.dbUrl() == null
           ? EmbeddedDatabase.start(config.dataDir(), config.dbPassword(), config.embeddedDbPort())
@@ -61,7 +70,7 @@ public final class Podvault {
           DbCoordinates db = embedded != null ? embedded.coordinates() : config.externalDatabase();
           return vertx.executeBlocking(() -> Migrations.migrate(db, SchemaCheck.adoption(db)))
             .compose(version -> bootstrapAdministrator(vertx, db, config))
-            .compose(v -> deploy(vertx, config, folder, embedded, db))
+            .compose(v -> deploy(vertx, config, folder, embedded, db, majority))
             .onFailure(e -> stopQuietly(embedded));
         })
         .onFailure(e -> closeQuietly(folder)));
@@ -75,10 +84,10 @@ public final class Podvault {
   }
 
   private static Future<Podvault> deploy(Vertx vertx, Config config, DataFolder folder, EmbeddedDatabase embedded,
-                                        DbCoordinates db) {
+                                        DbCoordinates db, Majority majority) {
     JsonObject verticleConfig = new JsonObject().put("config", config.toJson()).put("db", db.toJson());
     WebVerticle web = new WebVerticle();
-    JobVerticle jobs = new JobVerticle();
+    JobVerticle jobs = new JobVerticle(majority);
     return vertx.deployVerticle(jobs,
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setConfig(verticleConfig))
       .compose(job -> vertx.deployVerticle(web, new DeploymentOptions().setConfig(verticleConfig))

@@ -7,7 +7,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
  * every node and some stay in this process. Requests for jobs, a job's upload notices, verdicts and a download's
  * chunks are <b>local</b>: bulk data never crosses the cluster, and the job runs on the node that serves the request
  * (its consumers are {@code localConsumer}s, its messages sent {@link #here()}). Progress, the sign-out, the end
- * of a session and a changed schedule are <b>cluster-wide</b>: published to every node.
+ * of a session, a changed schedule and a node's notice that it leaves are <b>cluster-wide</b>: published to every
+ * node.
  */
 public final class Addresses {
 
@@ -40,6 +41,8 @@ public final class Addresses {
   public static final String SIGNOUT = "sessions.signout";
   /** Cluster-wide. Published: one session ended (logout); its open pages are signed out. */
   public static final String SESSION_ENDED = "sessions.ended";
+  /** Cluster-wide. Published: a node is stopping on purpose (its session name), so it is not fenced when it leaves. */
+  public static final String NODE_LEAVING = "cluster.node.leaving";
 
   private Addresses() {
   }

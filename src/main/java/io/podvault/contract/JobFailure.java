@@ -18,7 +18,9 @@ public enum JobFailure {
   /** The backup's password opened its seal but is not this server's: this server's password must be given too. */
   SERVER_PASSWORD_REQUIRED(9, 403, "server_database_pass_required"),
   /** A newer podvault has migrated the schema past what this node knows (a rolling upgrade): upgrade this node. */
-  NODE_OUTDATED(10, 409, "node_outdated");
+  NODE_OUTDATED(10, 409, "node_outdated"),
+  /** This node sees too few of the cluster's members to know that it is not cut off from them: it starts no job. */
+  CLUSTER_MINORITY(11, 503, "cluster_minority");
 
   private final int wireCode;
   private final int httpStatus;

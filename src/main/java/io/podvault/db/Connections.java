@@ -85,12 +85,18 @@ public final class Connections {
   private Connections() {
   }
 
+  /** PostgreSQL keeps the first 63 bytes of an application name. */
+  private static final int NAME_BYTES = 63;
+
   /**
-   * Names this process's connections after its cluster node ({@code podvault node 10.0.0.5:5701}); called once, at the
-   * start of a clustered node, before any connection opens.
+   * Names this process's connections after its start as a cluster node ({@code podvault node 3f9a0c1e 10.0.0.5:5701}),
+   * cut to what PostgreSQL keeps, so that the name other nodes look for is the one it shows; called once, at the start
+   * of a clustered node, before any connection opens. Returns the name.
    */
-  public static void nameNode(String node) {
-    applicationName = APPLICATION_NAME + " node " + node;
+  public static String nameNode(String node) {
+    String name = APPLICATION_NAME + " node " + node.replaceAll("[^\\x20-\\x7E]", "?");
+    applicationName = name.length() > NAME_BYTES ? name.substring(0, NAME_BYTES) : name;
+    return applicationName;
   }
 
   /** The application name this process's connections carry. */

@@ -3,6 +3,7 @@ package io.podvault.job;
 import static io.podvault.contract.Fields.*;
 
 import io.podvault.auth.SigningKeySeal;
+import io.podvault.cluster.Majority;
 import io.podvault.cluster.SharedFolder;
 import io.podvault.config.Config;
 import io.podvault.config.DbCoordinates;
@@ -72,6 +73,7 @@ public class JobVerticle extends VerticleBase {
   /** How often the schedule is looked at: a run starts within this of its time. */
   private static final long SCHEDULE_CHECK_MILLIS = 1_000;
 
+  private final Majority majority;
   private DbCoordinates db;
   private Path restoreDir;
   private long stallMillis;
@@ -100,6 +102,16 @@ public class JobVerticle extends VerticleBase {
   private final AtomicReference<Running> running = new AtomicReference<>();
   /** Restores by job id, while they run: where their upload events go. */
   private final Map<String, RestoreJob> restores = new HashMap<>();
+
+  /** The job verticle of a single process. */
+  public JobVerticle() {
+    this(Majority.ALWAYS);
+  }
+
+  /** The job verticle of a cluster's node, which starts jobs only while it sees a {@code majority} of the members. */
+  public JobVerticle(Majority majority) {
+    this.majority = majority;
+  }
 
   @Override
   public Future<?> start() throws Exception {
@@ -352,6 +364,10 @@ public class JobVerticle extends VerticleBase {
   private void startBackup(JobProgress progress, String password, DumpFormat format, BackupJob.Sink sink) throws JobException {
     BackupJob job;
     try {
+      String lacking = majority.lacking();
+      if (lacking != null) {
+        throw new JobException(JobFailure.CLUSTER_MINORITY, lacking);
+      }
       job = BackupJob.open(db, backupConnections, schema, password, format, progress, sink);
     } catch (JobException e) {
       prepareNextBackup();
@@ -374,6 +390,11 @@ public class JobVerticle extends VerticleBase {
    * request's verdict address.
    */
   private void startRestore(Message<JsonObject> message) {
+    String lacking = majority.lacking();
+    if (lacking != null) {
+      message.fail(JobFailure.CLUSTER_MINORITY.wireCode(), lacking);
+      return;
+    }
     JsonObject request = message.body();
     JobProgress progress = new JobProgress(vertx, store, UUID.randomUUID(), KIND_RESTORE, request.getString(STARTED_BY),
       Phase.VALIDATING);
@@ -446,9 +467,14 @@ public class JobVerticle extends VerticleBase {
 
   /**
    * A process killed during a job leaves its job record "running", perhaps a shadow schema, a stored upload or a
-   * half-written backup. Unless some process still runs a job, they are cleaned here.
+   * half-written backup. Its stored upload is always deleted here; the rest, unless some process still runs a job.
    */
   private void cleanUpAfterStoppedJobs() throws SQLException, IOException {
+    if (!requestedJobsOnly) {
+      // The data folder is this server's alone (it holds the folder's lock): an upload stored in it belongs to no job
+      // of another process, whatever runs elsewhere. The command line shares a running server's folder, and leaves it.
+      StoredUpload.deleteLeftovers(restoreDir);
+    }
     // Holding the job lock while cleaning keeps a job of another process from starting meanwhile.
     try (Connection c = Connections.open(db)) {
       if (!JobLock.tryAcquire(c)) {
@@ -466,7 +492,6 @@ public class JobVerticle extends VerticleBase {
       } catch (SQLException e) {
         LOG.warn("A schema left by an earlier restore was kept: {}", e.getMessage());
       }
-      StoredUpload.deleteLeftovers(restoreDir);
       backupFolder.deleteLeftovers();
       JobLock.release(c);
     }

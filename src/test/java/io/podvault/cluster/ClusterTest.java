@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.podvault.config.DbCoordinates;
 import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
+import io.podvault.job.JobVerticle;
 import io.podvault.support.ChildServer;
 import io.podvault.support.PinePodsData;
 import io.podvault.support.TestPostgres;
@@ -144,7 +145,7 @@ class ClusterTest {
           names.add(rs.getString(1));
         }
         assertThat(names).as("every node's connections carry its name").hasSize(3)
-          .allMatch(name -> name.matches("podvault node 127\\.0\\.0\\.1:\\d+"));
+          .allMatch(name -> name.matches("podvault node [0-9a-f]{8} 127\\.0\\.0\\.1:\\d+"));
       }
       assertThat(Files.readString(dir.resolve("node-1.log"))).as("the other nodes' sessions are podvault's own, not ended")
         .doesNotContain("Ended other applications' sessions");
@@ -154,10 +155,21 @@ class ClusterTest {
       assertThatThrownBy(() -> ChildServer.start(vertx, ownData, ChildServer.clusterEnv(db, port, "127.0.0.1:" + port, dir.resolve("own-backups"))))
         .hasMessageContaining("exited with 1");
       assertThat(Files.readString(dir.resolve("node-4.log"))).contains("is not the one the other nodes on this database share");
+
+      nodes.get(1).stop();
+      long leftDeadline = System.currentTimeMillis() + 60_000;
+      while (!Files.readString(dir.resolve("node-1.log")).contains("left the cluster cleanly")) {
+        assertThat(System.currentTimeMillis()).as("waiting for node 1 to see node 2 leave").isLessThan(leftDeadline);
+        Thread.sleep(100);
+      }
+      for (String log : List.of("node-1.log", "node-3.log")) {
+        assertThat(Files.readString(dir.resolve(log))).as("a node that stops is not fenced").doesNotContain("vanished");
+      }
     } finally {
       for (ChildServer node : nodes) {
         node.stop();
       }
+      keepLogs("restoreSeenByEveryNode");
     }
   }
 
@@ -210,10 +222,117 @@ class ClusterTest {
         Thread.sleep(100);
       }
       assertThat(PinePodsData.checksums(db)).isNotEqualTo(before);
+
+      Path uploads = dir.resolve("node-1").resolve(JobVerticle.RESTORE_DIR);
+      try (var left = Files.list(uploads)) {
+        assertThat(left.count()).as("the killed node's stored upload is still there").isPositive();
+      }
+      nodes.set(0, first.restart(vertx));
+      try (var left = Files.list(uploads)) {
+        assertThat(left.toList()).as("the killed node deleted its stored upload as it started again").isEmpty();
+      }
     } finally {
       for (ChildServer node : nodes) {
         node.kill();
       }
+      keepLogs("nodeKilledMidRestore");
+    }
+  }
+
+  @Test
+  @DisplayName("a node cut off (SIGSTOP) while its restore waits to swap: the others end its database sessions and report "
+    + "the job failed, and once it runs again it cannot swap; a node that sees a minority refuses jobs and fences no one")
+  void cutOffNodeCannotSwap() throws Exception {
+    DbCoordinates db = TestPostgres.freshDatabase();
+    List<ChildServer> nodes = startNodes(db);
+    try {
+      try (Connection c = Connections.open(db)) {
+        PinePodsData.fill(c, 22);
+      }
+      ChildServer first = nodes.get(0);
+      String admin = first.adminToken();
+      Path backup = download(first, admin, dir.resolve("cut-off.sql"));
+      TestPostgres.execute(db, "DELETE FROM \"UserEpisodeHistory\" WHERE userepisodehistoryid % 2 = 0");
+      Map<String, String> before = PinePodsData.checksums(db);
+      List<JsonObject> frames = adminSocket(nodes.get(2));
+
+      String jobId;
+      String firstSessions;
+      try (Connection reader = Connections.open(db)) {
+        // A reader on a live table keeps node 1's swap waiting, with the job lock held, when node 1 is cut off.
+        reader.setAutoCommit(false);
+        reader.createStatement().execute("LOCK TABLE \"Users\" IN ACCESS SHARE MODE");
+        HttpResponse<Buffer> accepted = result(upload(first, admin, backup));
+        assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+        jobId = accepted.bodyAsJsonObject().getString("job_id");
+        firstSessions = waitForSwap(db);
+        first.suspend();
+        long cutAt = System.nanoTime();
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (frames.stream().noneMatch(f -> jobId.equals(f.getString("job_id")) && "failed".equals(f.getString("state")))) {
+          assertThat(System.currentTimeMillis()).as("waiting for the others to report node 1's job failed").isLessThan(deadline);
+          Thread.sleep(20);
+        }
+        System.out.printf("The other nodes reported the cut-off node's restore failed %.1f s after it was cut off%n",
+          (System.nanoTime() - cutAt) / 1e9);
+        assertThat(count(db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + firstSessions + "'"))
+          .as("node 1's database sessions were ended").isZero();
+        String fenced = "Node " + firstSessions + " vanished from the cluster without leaving it; ended its";
+        assertThat(Files.readString(dir.resolve("node-2.log")) + Files.readString(dir.resolve("node-3.log"))).contains(fenced);
+        reader.rollback();
+      }
+      first.resume();
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (!Files.readString(dir.resolve("node-1.log")).contains("Restore " + jobId + " failed")) {
+        assertThat(System.currentTimeMillis()).as("waiting for node 1, running again, to fail its restore").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      assertThat(PinePodsData.checksums(db)).as("node 1 did not swap").isEqualTo(before);
+      assertThat(count(db, "SELECT count(*) FROM podvault.jobs WHERE id = '" + jobId + "' AND state = 'failed'")).isOne();
+
+      nodes.get(1).kill();
+      nodes.get(2).kill();
+      HttpResponse<Buffer> refused;
+      do {
+        assertThat(System.currentTimeMillis()).as("waiting for node 1, alone, to refuse jobs").isLessThan(deadline + 60_000);
+        Thread.sleep(200);
+        refused = result(first.client.post("/api/data/manual_backup_to_directory").bearerTokenAuthentication(first.adminToken()).send());
+      } while (refused.statusCode() != 503);
+      assertThat(refused.bodyAsJsonObject().getString("code")).isEqualTo("cluster_minority");
+      assertThat(refused.bodyAsJsonObject().getString("error")).contains("sees 1 of the cluster's 3 members");
+      assertThat(Files.readString(dir.resolve("node-1.log"))).as("a minority fences no one")
+        .doesNotContain("without leaving it; ended its");
+    } finally {
+      for (ChildServer node : nodes) {
+        node.kill();
+      }
+      keepLogs("cutOffNodeCannotSwap");
+    }
+  }
+
+  /** The nodes' logs of the last run of {@code test}, kept in {@code target/cluster-logs} to read after a failure. */
+  private void keepLogs(String test) throws Exception {
+    Path kept = Path.of("target", "cluster-logs", test);
+    Files.createDirectories(kept);
+    try (var logs = Files.list(dir)) {
+      for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+        Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+
+  /** Waits until a restore's swap waits for the live tables' locks; the session name of the node that swaps. */
+  private static String waitForSwap(DbCoordinates db) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (true) {
+      try (Connection c = Connections.open(db); ResultSet rs = c.createStatement().executeQuery("SELECT application_name "
+        + "FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'LOCK TABLE \"public\"%'")) {
+        if (rs.next()) {
+          return rs.getString(1);
+        }
+      }
+      assertThat(System.currentTimeMillis()).as("waiting for the swap").isLessThan(deadline);
+      Thread.sleep(5);
     }
   }
 

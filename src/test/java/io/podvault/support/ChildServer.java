@@ -16,22 +16,41 @@ import java.util.Map;
 /** podvault in a process of its own, so a test can kill it as the power cut or the OOM killer would. */
 public final class ChildServer {
 
+  /**
+   * Cluster nodes of tests notice a silent member within seconds rather than Hazelcast's minute: a heartbeat each
+   * second, and a member silent for 10 s is removed (short, yet far above a pause of a loaded test machine).
+   */
+  public static final List<String> SHORT_HEARTBEAT = List.of("-Dhazelcast.heartbeat.interval.seconds=1",
+    "-Dhazelcast.max.no.heartbeat.seconds=10");
+
   public final int port;
   public final WebClient client;
   private final Process process;
+  private final Path dataDir;
+  private final Map<String, String> env;
+  private final List<String> jvmOptions;
 
-  private ChildServer(Process process, int port, WebClient client) {
+  private ChildServer(Process process, int port, WebClient client, Path dataDir, Map<String, String> env, List<String> jvmOptions) {
     this.process = process;
     this.port = port;
     this.client = client;
+    this.dataDir = dataDir;
+    this.env = env;
+    this.jvmOptions = jvmOptions;
   }
 
   /** Starts {@code io.podvault.Main} with the test's class path and the given environment; waits for /health. */
   public static ChildServer start(Vertx vertx, Path dataDir, Map<String, String> env) throws Exception {
+    return start(vertx, dataDir, env, List.of());
+  }
+
+  /** {@link #start(Vertx, Path, Map)} with options for the JVM. */
+  public static ChildServer start(Vertx vertx, Path dataDir, Map<String, String> env, List<String> jvmOptions) throws Exception {
     int port = freePort();
-    ProcessBuilder builder = new ProcessBuilder(List.of(
-      Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-      "-cp", System.getProperty("java.class.path"), "io.podvault.Main"))
+    List<String> line = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+    line.addAll(jvmOptions);
+    line.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.podvault.Main"));
+    ProcessBuilder builder = new ProcessBuilder(line)
       .redirectErrorStream(true)
       .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile()));
     Map<String, String> environment = new HashMap<>(env);
@@ -50,7 +69,7 @@ public final class ChildServer {
       }
       try {
         if (Await.result(client.get("/health").send()).statusCode() == 200) {
-          return new ChildServer(process, port, client);
+          return new ChildServer(process, port, client, dataDir, env, jvmOptions);
         }
       } catch (RuntimeException notYet) {
         // not listening yet
@@ -79,7 +98,7 @@ public final class ChildServer {
       Path data = dir.resolve("node-" + (i + 1));
       starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
         try {
-          return start(vertx, data, env);
+          return start(vertx, data, env, SHORT_HEARTBEAT);
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
@@ -159,6 +178,28 @@ public final class ChildServer {
         throw new IllegalStateException("sign-in gave " + response.statusCode() + " " + response.bodyAsString());
       }
       Thread.sleep(50);
+    }
+  }
+
+  /** The same server started again, on its data folder, after it has ended; on an HTTP port of its own. */
+  public ChildServer restart(Vertx vertx) throws Exception {
+    return start(vertx, dataDir, env, jvmOptions);
+  }
+
+  /** SIGSTOP: the process stays, silent, its connections open, as a node cut off from the others would. */
+  public void suspend() throws Exception {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a suspended process runs on. */
+  public void resume() throws Exception {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
     }
   }
 
