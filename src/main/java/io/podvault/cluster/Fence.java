@@ -89,6 +89,7 @@ public final class Fence implements Majority, MembershipListener {
   @Override
   public void memberRemoved(MembershipEvent event) {
     String name = name(event);
+    LOG.info("Node {} is no longer in the cluster; this node sees {} of its {} members", name, seen(), settings.members().size());
     // The protection counts the members again after this event; its notice may also still be on its way.
     vertx.setTimer(NOTICE_GRACE_MILLIS, t -> vertx.executeBlocking(() -> {
       fenceIfVanished(name);

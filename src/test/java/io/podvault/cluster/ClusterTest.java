@@ -87,6 +87,12 @@ class ClusterTest {
       try (Connection c = Connections.open(db)) {
         PinePodsData.fill(c, 21);
       }
+      for (ChildServer node : nodes) {
+        HttpResponse<Buffer> started = result(node.client.post("/api/data/manual_backup_to_directory")
+          .bearerTokenAuthentication(node.adminToken()).send());
+        assertThat(started.statusCode()).as("every node, seeing all three, starts jobs: " + started.bodyAsString()).isEqualTo(202);
+        waitForState(db, started.bodyAsJsonObject().getString("job_id"), "succeeded");
+      }
       ChildServer first = nodes.get(0);
       String adminOnFirst = first.adminToken();
       Path backup = download(first, adminOnFirst, dir.resolve("cluster.sql"));
@@ -216,11 +222,7 @@ class ClusterTest {
       String adminOnSecond = second.adminToken();
       HttpResponse<Buffer> retried = result(upload(second, adminOnSecond, backup));
       assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(202);
-      while (count(db, "SELECT count(*) FROM podvault.jobs WHERE id = '" + retried.bodyAsJsonObject().getString("job_id")
-        + "' AND state = 'succeeded'") == 0) {
-        assertThat(System.currentTimeMillis()).as("waiting for the retry").isLessThan(deadline + 180_000);
-        Thread.sleep(100);
-      }
+      waitForState(db, retried.bodyAsJsonObject().getString("job_id"), "succeeded");
       assertThat(PinePodsData.checksums(db)).isNotEqualTo(before);
 
       Path uploads = dir.resolve("node-1").resolve(JobVerticle.RESTORE_DIR);
@@ -300,6 +302,10 @@ class ClusterTest {
       } while (refused.statusCode() != 503);
       assertThat(refused.bodyAsJsonObject().getString("code")).isEqualTo("cluster_minority");
       assertThat(refused.bodyAsJsonObject().getString("error")).contains("sees 1 of the cluster's 3 members");
+      while (!Files.readString(dir.resolve("node-1.log")).contains("so it leaves that node's database sessions alone")) {
+        assertThat(System.currentTimeMillis()).as("waiting for node 1 to decide on the nodes it lost").isLessThan(deadline + 90_000);
+        Thread.sleep(100);
+      }
       assertThat(Files.readString(dir.resolve("node-1.log"))).as("a minority fences no one")
         .doesNotContain("without leaving it; ended its");
     } finally {
@@ -333,6 +339,14 @@ class ClusterTest {
       }
       assertThat(System.currentTimeMillis()).as("waiting for the swap").isLessThan(deadline);
       Thread.sleep(5);
+    }
+  }
+
+  private static void waitForState(DbCoordinates db, String job, String state) throws Exception {
+    long deadline = System.currentTimeMillis() + 180_000;
+    while (count(db, "SELECT count(*) FROM podvault.jobs WHERE id = '" + job + "' AND state = '" + state + "'") == 0) {
+      assertThat(System.currentTimeMillis()).as("waiting for job " + job + " to be " + state).isLessThan(deadline);
+      Thread.sleep(100);
     }
   }
 
