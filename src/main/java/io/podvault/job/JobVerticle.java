@@ -91,6 +91,7 @@ public class JobVerticle extends VerticleBase {
   private long scheduleTimer = -1;
   private long orphanTimer = -1;
   private boolean checkingOrphans;
+  private volatile Connection orphanCheck;
   /** Jobs found running with the lock free at the last check: orphans if they still are at the next. */
   private volatile Set<UUID> suspectedOrphans = Set.of();
   private boolean checkingSchedule;
@@ -195,6 +196,8 @@ public class JobVerticle extends VerticleBase {
     }
     jobThread.shutdown();
     jobThread.awaitTermination(30, TimeUnit.SECONDS);
+    // A check still under way then fails on it, harmlessly: the timer is cancelled.
+    closeOrphanCheck();
     spare.close();
     backupConnections.close();
     store.close();
@@ -287,31 +290,54 @@ public class JobVerticle extends VerticleBase {
     });
   }
 
+  /** One connection for the checks, kept between them; a check that fails closes it (and a lock it took with it). */
   private List<JsonObject> failOrphans() throws SQLException {
-    try (Connection c = Connections.open(db)) {
-      List<UUID> running = store.running(c);
-      if (running.isEmpty() || !JobLock.tryAcquire(c)) {
-        suspectedOrphans = Set.of();
+    if (orphanCheck == null) {
+      orphanCheck = Connections.open(db);
+    }
+    try {
+      return failOrphans(orphanCheck);
+    } catch (SQLException | RuntimeException e) {
+      closeOrphanCheck();
+      throw e;
+    }
+  }
+
+  private void closeOrphanCheck() {
+    Connection c = orphanCheck;
+    orphanCheck = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // broken already: its session, and any lock it held, is gone
+      }
+    }
+  }
+
+  private List<JsonObject> failOrphans(Connection c) throws SQLException {
+    List<UUID> running = store.running(c);
+    if (running.isEmpty() || !JobLock.tryAcquire(c)) {
+      suspectedOrphans = Set.of();
+      return List.of();
+    }
+    try {
+      List<UUID> orphans = running.stream().filter(suspectedOrphans::contains).toList();
+      suspectedOrphans = Set.copyOf(running);
+      if (orphans.isEmpty()) {
         return List.of();
       }
+      List<JsonObject> failed = store.failOrphaned(c, orphans, "the process running this job stopped (its database "
+        + "session ended); nothing was changed by it");
       try {
-        List<UUID> orphans = running.stream().filter(suspectedOrphans::contains).toList();
-        suspectedOrphans = Set.copyOf(running);
-        if (orphans.isEmpty()) {
-          return List.of();
-        }
-        List<JsonObject> failed = store.failOrphaned(c, orphans, "the process running this job stopped (its database "
-          + "session ended); nothing was changed by it");
-        try {
-          ShadowLoader.dropLeftovers(c);
-          SchemaSwap.dropReplaced(c);
-        } catch (SQLException e) {
-          LOG.warn("A schema left by the stopped job was kept: {}", e.getMessage());
-        }
-        return failed;
-      } finally {
-        JobLock.release(c);
+        ShadowLoader.dropLeftovers(c);
+        SchemaSwap.dropReplaced(c);
+      } catch (SQLException e) {
+        LOG.warn("A schema left by the stopped job was kept: {}", e.getMessage());
       }
+      return failed;
+    } finally {
+      JobLock.release(c);
     }
   }
 
