@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("Clustered mode: three processes on one database, one Vert.x cluster")
@@ -39,6 +41,12 @@ class ClusterTest {
 
   @TempDir
   Path dir;
+
+  /** A failure also shows the end of each node's log, so that a failure on a CI machine can be read from its output. */
+  @RegisterExtension
+  final TestExecutionExceptionHandler withNodeLogs = (context, failure) -> {
+    throw new AssertionError(failure.getMessage() + "\n" + logTails(), failure);
+  };
 
   @BeforeAll
   static void start() {
@@ -67,6 +75,10 @@ class ClusterTest {
         .binaryFileUpload("backup_file", "server_backup.sql", backup.toString(), "application/sql"));
   }
 
+  private static HttpResponse<Buffer> login(ChildServer node, String user, String password) {
+    return result(node.client.post("/api/auth/login").sendJsonObject(new JsonObject().put("username", user).put("password", password)));
+  }
+
   /** An administrator's socket on {@code node}, collecting what it is sent. */
   private static List<JsonObject> adminSocket(ChildServer node) throws Exception {
     List<JsonObject> frames = new CopyOnWriteArrayList<>();
@@ -78,8 +90,10 @@ class ClusterTest {
   }
 
   @Test
-  @DisplayName("a restore through node 1: an admin socket on node 3 sees its progress in order and the sign-out; a token "
-    + "of node 2 is refused everywhere after it; a write to node 3 during the swap gets 503; a node whose backup folder is not the shared one does not start")
+  @DisplayName("every node starts jobs; wrong passwords spread over the nodes are limited as one; a restore through node 1: "
+    + "an admin socket on node 3 sees its progress in order and the sign-out; a token of node 2 is refused everywhere after "
+    + "it; a write to node 3 during the swap gets 503; a node whose backup folder is not the shared one does not start; "
+    + "a node that stops is not fenced")
   void restoreSeenByEveryNode() throws Exception {
     DbCoordinates db = TestPostgres.freshDatabase();
     List<ChildServer> nodes = startNodes(db);
@@ -95,6 +109,16 @@ class ClusterTest {
       }
       ChildServer first = nodes.get(0);
       String adminOnFirst = first.adminToken();
+      HttpResponse<Buffer> created = result(first.client.post("/api/admin/users").bearerTokenAuthentication(adminOnFirst)
+        .sendJsonObject(new JsonObject().put("username", "spread").put("password", "spread-password")));
+      assertThat(created.statusCode()).as(created.bodyAsString()).isBetween(200, 201);
+      for (int i = 0; i < 10; i++) {
+        assertThat(login(nodes.get(i % 3), "spread", "guess-" + i).statusCode()).as("wrong password %d", i).isEqualTo(401);
+      }
+      for (ChildServer node : nodes) {
+        assertThat(login(node, "spread", "spread-password").statusCode())
+          .as("ten wrong passwords spread over three nodes limit the user on every node").isEqualTo(429);
+      }
       Path backup = download(first, adminOnFirst, dir.resolve("cluster.sql"));
 
       String tokenOfSecond = nodes.get(1).adminToken();
@@ -325,6 +349,19 @@ class ClusterTest {
         Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
     }
+  }
+
+  private String logTails() throws Exception {
+    StringBuilder tails = new StringBuilder();
+    try (var logs = Files.list(dir)) {
+      for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList()) {
+        List<String> lines = Files.readAllLines(log).stream()
+          .filter(line -> line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d+ .*") && !line.contains("Ignoring heartbeat")).toList();
+        tails.append("--- the end of ").append(log.getFileName()).append(":\n");
+        lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(line -> tails.append(line).append('\n'));
+      }
+    }
+    return tails.toString();
   }
 
   /** Waits until a restore's swap waits for the live tables' locks; the session name of the node that swaps. */
