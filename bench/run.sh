@@ -16,6 +16,8 @@
 #                         subscriptions, a few in every other table (HistoryData)
 #   --rows N              about N rows in all (default: text 2.63 million, history 2.2 million)
 #   --runs N              timed pairs in each series (default 5 for the warm backups, 3 for the others)
+#   --first-runs N        timed pairs in the first-job series alone, whatever --runs says (to compare the first job
+#                         after a start between two builds with more pairs than the other series need)
 #   --warmups N           untimed pairs before the warm series (default 3 for backups, 1 for restores and imports)
 #   --requests N          latency samples per endpoint and condition (default 200)
 #   --keep-logs DIR       copies podvault's, PostgreSQL's and the data generator's logs into DIR at the end
@@ -47,10 +49,11 @@ PSQL_DB=restore_psql
 PINEPODS_DB=restore_pinepods
 MAX_WAIT=7200   # seconds one restore may take
 KEEP_LOGS=""
+FIRST_RUNS_OPTION=""
 
 usage() {
   echo "usage: bash bench/run.sh [--shape text|history] [--rows N | --episodes N --history N] [--runs N]" \
-    "[--warmups N] [--requests N] [--keep-logs DIR]" >&2
+    "[--first-runs N] [--warmups N] [--requests N] [--keep-logs DIR]" >&2
   exit 2
 }
 count() { [[ $1 =~ ^[0-9]+$ ]] || usage; }
@@ -66,6 +69,11 @@ while (($#)); do
       (($2 >= 1)) || usage
       BACKUP_RUNS=$2 RESTORE_RUNS=$2 FIRST_RUNS=$2 IMPORT_RUNS=$2
       ;;
+    --first-runs)
+      count "$2"
+      (($2 >= 1)) || usage
+      FIRST_RUNS_OPTION=$2
+      ;;
     --warmups) count "$2"; BACKUP_WARMUPS=$2 RESTORE_WARMUPS=$2 IMPORT_WARMUPS=$2 ;;
     --requests)
       count "$2"
@@ -78,6 +86,7 @@ while (($#)); do
   shift 2
 done
 [[ $SHAPE == text || $SHAPE == history ]] || usage
+FIRST_RUNS=${FIRST_RUNS_OPTION:-$FIRST_RUNS}
 DATA_ARGS=(--shape "$SHAPE")
 if [[ -n $EPISODES || -n $HISTORY ]]; then
   [[ $SHAPE == text && -z $ROWS ]] || usage
