@@ -39,6 +39,11 @@ public final class JobStore {
       + "progress = progress || jsonb_build_object('state', 'failed', 'error', ?::text) "
       + "WHERE state = 'running' AND id = ANY (?) RETURNING progress";
 
+  /** A job failed at a start ({@link #ABANDONED}) kept its last running event: the record's state and error win. */
+  private static final String ENDED_EVENTS =
+    "SELECT progress || jsonb_strip_nulls(jsonb_build_object('state', state, 'error', error)) FROM podvault.jobs "
+      + "WHERE state <> 'running' AND id = ANY (?) ORDER BY finished_at";
+
   private static final String LAST_SUCCEEDED =
     "SELECT max(finished_at) FROM podvault.jobs WHERE kind = ? AND state = 'succeeded'";
 
@@ -113,6 +118,23 @@ public final class JobStore {
       ps.setString(1, error);
       ps.setString(2, error);
       ps.setArray(3, connection.createArrayOf("uuid", jobs.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          events.add(new JsonObject(rs.getString(1)));
+        }
+      }
+    }
+    return events;
+  }
+
+  /** The last events of those of these jobs that have ended, as their records keep them. */
+  public List<JsonObject> endedEvents(Connection connection, List<UUID> jobs) throws SQLException {
+    List<JsonObject> events = new ArrayList<>();
+    if (jobs.isEmpty()) {
+      return events;
+    }
+    try (PreparedStatement ps = connection.prepareStatement(ENDED_EVENTS)) {
+      ps.setArray(1, connection.createArrayOf("uuid", jobs.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           events.add(new JsonObject(rs.getString(1)));

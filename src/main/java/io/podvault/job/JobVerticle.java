@@ -94,6 +94,7 @@ public class JobVerticle extends VerticleBase {
   private volatile Connection orphanCheck;
   /** Jobs found running with the lock free at the last check: orphans if they still are at the next. */
   private volatile Set<UUID> suspectedOrphans = Set.of();
+  private final MissedEnds missedEnds = new MissedEnds();
   private boolean checkingSchedule;
   private boolean requestedJobsOnly;
   /** The job on the job thread, and how to abort it. */
@@ -157,6 +158,7 @@ public class JobVerticle extends VerticleBase {
       scheduledRuns = new ScheduledRuns(db, ZoneId.systemDefault());
       vertx.eventBus().consumer(Addresses.SCHEDULE_CHANGED, m -> scheduledRuns.changed());
       scheduleTimer = vertx.setPeriodic(SCHEDULE_CHECK_MILLIS, t -> checkSchedule());
+      vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS, m -> missedEnds.received(m.body()));
       orphanTimer = vertx.setPeriodic(ORPHAN_CHECK_MILLIS, t -> checkOrphans());
     }
     return Future.succeededFuture();
@@ -267,36 +269,48 @@ public class JobVerticle extends VerticleBase {
   }
 
   /**
-   * Fails the jobs of a process that died, once seen twice, off this verticle's context: their records say running,
-   * but nobody holds the job lock (it went with the dead process's database session). Every administrator hears of it,
-   * and the dead job's shadow schema is dropped. A job that has just released the lock records its end within moments,
-   * long before the next check.
+   * The periodic check of the jobs' records, off this verticle's context. It fails the jobs of a process that died,
+   * once seen twice: their records say running, but nobody holds the job lock (it went with the dead process's
+   * database session). Every administrator hears of it, and the dead job's shadow schema is dropped. A job that has
+   * just released the lock records its end within moments, long before the next check. It also delivers here the
+   * ends of jobs that this node missed ({@link MissedEnds}).
    */
   private void checkOrphans() {
     if (checkingOrphans) {
       return;
     }
     checkingOrphans = true;
-    vertx.executeBlocking(this::failOrphans, false).onComplete(done -> {
+    vertx.executeBlocking(this::checkJobs, false).onComplete(done -> {
       checkingOrphans = false;
       if (done.failed()) {
         LOG.debug("Orphaned jobs not checked: {}", done.cause().toString());
         return;
       }
-      for (JsonObject event : done.result()) {
+      for (JsonObject event : done.result().missedEnds()) {
+        LOG.info("The end of job {} ({}) did not reach this node over the cluster; delivered from the job's record",
+          event.getString(JOB_ID), event.getString(STATE));
+        vertx.eventBus().publish(Addresses.PROGRESS, event, Addresses.here());
+      }
+      for (JsonObject event : done.result().orphans()) {
         LOG.warn("Job {} was left running by a process that stopped; marked failed", event.getString(JOB_ID));
         vertx.eventBus().publish(Addresses.PROGRESS, event);
       }
     });
   }
 
+  /** What a check found: the ends of jobs this node missed, and the jobs it failed as orphans, as their last events. */
+  private record Checked(List<JsonObject> missedEnds, List<JsonObject> orphans) {
+  }
+
   /** One connection for the checks, kept between them; a check that fails closes it (and a lock it took with it). */
-  private List<JsonObject> failOrphans() throws SQLException {
+  private Checked checkJobs() throws SQLException {
     if (orphanCheck == null) {
       orphanCheck = Connections.open(db);
     }
     try {
-      return failOrphans(orphanCheck);
+      List<UUID> running = store.running(orphanCheck);
+      List<JsonObject> missed = store.endedEvents(orphanCheck, missedEnds.check(running));
+      return new Checked(missed, failOrphans(orphanCheck, running));
     } catch (SQLException | RuntimeException e) {
       closeOrphanCheck();
       throw e;
@@ -315,8 +329,7 @@ public class JobVerticle extends VerticleBase {
     }
   }
 
-  private List<JsonObject> failOrphans(Connection c) throws SQLException {
-    List<UUID> running = store.running(c);
+  private List<JsonObject> failOrphans(Connection c, List<UUID> running) throws SQLException {
     if (running.isEmpty() || !JobLock.tryAcquire(c)) {
       suspectedOrphans = Set.of();
       return List.of();
