@@ -287,7 +287,8 @@ public class JobVerticle extends VerticleBase {
         return;
       }
       for (JsonObject event : done.result().missedEnds()) {
-        LOG.info("The end of job {} ({}) did not reach this node over the cluster; delivered from the job's record",
+        LOG.info("The end of job {} ({}) was not heard on the event bus; delivered here from the job's record "
+          + "(another node's event lost as the cluster's members changed, or a job of the command line)",
           event.getString(JOB_ID), event.getString(STATE));
         vertx.eventBus().publish(Addresses.PROGRESS, event, Addresses.here());
       }

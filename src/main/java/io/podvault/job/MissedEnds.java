@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * runs forever, and a lost end of a swap would keep its 503 gate shut. The job's record in the database is what
  * counts: at every periodic check the job verticle hands over the jobs recorded as running, and a job that has left
  * them without its end heard here by the next check is one whose end this node missed. Its last event, as the
- * record keeps it, is then delivered to this node's own consumers.
+ * record keeps it, is then delivered to this node's own consumers. A job of the command line, which publishes
+ * nothing to the server, has its end delivered the same way.
  */
 final class MissedEnds {
 
