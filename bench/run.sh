@@ -217,8 +217,11 @@ sql() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 # timed run shares the machine with another's after-effects.
 quiesce() {
   local i
+  # Autovacuum, and podvault's own work after a restore (dropping the replaced data, building the next restore's
+  # spare schema): that DDL would also break a pg_dump started meanwhile ("cache lookup failed for index").
   for ((i = 0; i < 1200; i++)); do
-    [[ $(sql -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") == 0 ]] && break
+    [[ $(sql -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'
+      OR (application_name LIKE 'podvault%' AND state <> 'idle')") == 0 ]] && break
     sleep 0.5
   done
   sql -d postgres -c CHECKPOINT
