@@ -358,7 +358,7 @@ class ClusterTest {
         List<String> lines = Files.readAllLines(log).stream()
           .filter(line -> line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d+ .*") && !line.contains("Ignoring heartbeat")).toList();
         tails.append("--- the end of ").append(log.getFileName()).append(":\n");
-        lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(line -> tails.append(line).append('\n'));
+        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(line -> tails.append(line).append('\n'));
       }
     }
     return tails.toString();

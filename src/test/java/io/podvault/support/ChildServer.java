@@ -18,10 +18,11 @@ public final class ChildServer {
 
   /**
    * Cluster nodes of tests notice a silent member within seconds rather than Hazelcast's minute: a heartbeat each
-   * second, and a member silent for 10 s is removed (short, yet far above a pause of a loaded test machine).
+   * second, and a member silent for 10 s is removed (short, yet far above a pause of a loaded test machine). Their
+   * logs show Hazelcast's membership decisions too.
    */
-  public static final List<String> SHORT_HEARTBEAT = List.of("-Dhazelcast.heartbeat.interval.seconds=1",
-    "-Dhazelcast.max.no.heartbeat.seconds=10");
+  public static final List<String> CLUSTER_NODE = List.of("-Dhazelcast.heartbeat.interval.seconds=1",
+    "-Dhazelcast.max.no.heartbeat.seconds=10", "-Dpodvault.log.cluster=INFO");
 
   public final int port;
   public final WebClient client;
@@ -98,7 +99,7 @@ public final class ChildServer {
       Path data = dir.resolve("node-" + (i + 1));
       starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
         try {
-          return start(vertx, data, env, SHORT_HEARTBEAT);
+          return start(vertx, data, env, CLUSTER_NODE);
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
