@@ -3,7 +3,6 @@ package io.podvault.cluster;
 import static io.podvault.support.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.podvault.config.DbCoordinates;
 import io.podvault.contract.Addresses;
 import io.podvault.contract.Phase;
 import io.podvault.db.Connections;
@@ -56,18 +55,8 @@ class MissedEndTest {
   @DisplayName("a restore ended while swapping: the socket gets its end once, and writes are no longer refused")
   void lostEndIsDelivered() throws Exception {
     List<JsonObject> frames = adminSocket();
-    JsonObject swapping = runningEvent(Phase.SWAPPING);
-    try (Connection otherNode = Connections.open(server.db)) {
-      assertThat(JobLock.tryAcquire(otherNode)).isTrue();
-      insertRunning(swapping);
-      vertx.eventBus().publish(Addresses.PROGRESS, swapping);
-      Await.until("the swap's 503 on this node", () -> listBackupFiles() == 503);
-      Thread.sleep(4_000); // a check sees the job running
-
-      finishRecord(otherNode, swapping, "failed", "the swap could not take its locks");
-      JobLock.release(otherNode);
-    }
-    String jobId = swapping.getString("job_id");
+    String jobId = otherNodesJob(Phase.SWAPPING, () -> Await.until("the swap's 503 on this node", () -> listBackupFiles() == 503),
+      "failed", "the swap could not take its locks", false);
     Await.until("the job's end on the socket", () -> ends(frames, jobId) == 1);
     JsonObject end = frames.stream().filter(f -> jobId.equals(f.getString("job_id")) && "failed".equals(f.getString("state")))
       .findFirst().orElseThrow();
@@ -81,20 +70,39 @@ class MissedEndTest {
   @DisplayName("an end that did arrive on the event bus is not delivered a second time")
   void heardEndIsNotRepeated() throws Exception {
     List<JsonObject> frames = adminSocket();
-    JsonObject loading = runningEvent(Phase.LOADING);
-    try (Connection otherNode = Connections.open(server.db)) {
-      assertThat(JobLock.tryAcquire(otherNode)).isTrue();
-      insertRunning(loading);
-      vertx.eventBus().publish(Addresses.PROGRESS, loading);
-      Thread.sleep(4_000);
-      JsonObject end = finishRecord(otherNode, loading, "succeeded", null);
-      JobLock.release(otherNode);
-      vertx.eventBus().publish(Addresses.PROGRESS, end);
-    }
-    String jobId = loading.getString("job_id");
+    String jobId = otherNodesJob(Phase.LOADING, () -> { }, "succeeded", null, true);
     Await.until("the job's end on the socket", () -> ends(frames, jobId) == 1);
     Thread.sleep(7_000);
     assertThat(ends(frames, jobId)).as("the end heard on the bus, and not again from the record").isOne();
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /**
+   * Plays another node's restore: holds the job lock, records the job as running in {@code phase} and publishes that,
+   * runs {@code whileRunning}, waits until a check of this node has seen the job running, then writes the job's end
+   * into its record and releases the lock. The end goes on the event bus too only if {@code endOnBus}. Returns the
+   * job's id.
+   */
+  private static String otherNodesJob(Phase phase, Step whileRunning, String state, String error, boolean endOnBus)
+    throws Exception {
+    JsonObject running = runningEvent(phase);
+    JsonObject end;
+    try (Connection otherNode = Connections.open(server.db)) {
+      assertThat(JobLock.tryAcquire(otherNode)).isTrue();
+      insertRunning(running);
+      vertx.eventBus().publish(Addresses.PROGRESS, running);
+      whileRunning.run();
+      Thread.sleep(4_000); // a check sees the job running
+      end = finishRecord(otherNode, running, state, error);
+      JobLock.release(otherNode);
+    }
+    if (endOnBus) {
+      vertx.eventBus().publish(Addresses.PROGRESS, end);
+    }
+    return running.getString("job_id");
   }
 
   private static JsonObject runningEvent(Phase phase) {
