@@ -159,7 +159,7 @@ public class JobVerticle extends VerticleBase {
       vertx.eventBus().consumer(Addresses.SCHEDULE_CHANGED, m -> scheduledRuns.changed());
       scheduleTimer = vertx.setPeriodic(SCHEDULE_CHECK_MILLIS, t -> checkSchedule());
       vertx.eventBus().<JsonObject>consumer(Addresses.PROGRESS, m -> missedEnds.received(m.body()));
-      // Its connection opens now, at the start, not 3 s later in the middle of the first job.
+      // Its connection opens now, at the start, rather than 3 s later, when it could fall within the first job.
       orphanCheck = Connections.open(db);
       orphanTimer = vertx.setPeriodic(ORPHAN_CHECK_MILLIS, t -> checkOrphans());
     }
