@@ -50,8 +50,8 @@ class WebSocketHubTest {
     vertx = Vertx.vertx();
     server = result(TestServer.start(vertx));
     try (Connection c = Connections.open(server.db)) {
-      // Large enough that the history table takes several coalescing intervals to dump (about 1 million rows
-      // a second on a 2-core machine), so progress within one table can be seen and its rate bounded.
+      // Large enough that the history table spans many coalescing intervals at the pace of a slow download
+      // (rateBound), so progress within one table can be seen and its rate bounded.
       PinePodsData.fillLarge(c, 20_000, 400_000);
     }
     sockets = vertx.createWebSocketClient();
@@ -160,7 +160,7 @@ class WebSocketHubTest {
     List<Frame> frames = new CopyOnWriteArrayList<>();
     WebSocket ws = result(connect(admin, frames));
     Thread.sleep(300);
-    download();
+    slowDownload();
     awaitFrame(frames, e -> "succeeded".equals(e.getString("state")));
     int coalescible = 0;
     for (int i = 1; i < frames.size(); i++) {
@@ -301,6 +301,27 @@ class WebSocketHubTest {
   }
 
   /** Starts a backup whose download is not read, so that the job stays running. */
+  /**
+   * Downloads a backup taking a dozen buffers every 10 ms: the dump then keeps the client's pace, so that every large
+   * table spans many of the hub's intervals, on a fast machine as on a slow one.
+   */
+  private static void slowDownload() {
+    HttpClient http = vertx.createHttpClient();
+    try {
+      HttpClientResponse response = pausedBackup(http);
+      assertThat(response.statusCode()).isEqualTo(200);
+      response.handler(buffer -> { });
+      long reader = vertx.setPeriodic(10, t -> response.fetch(12));
+      try {
+        result(response.end());
+      } finally {
+        vertx.cancelTimer(reader);
+      }
+    } finally {
+      result(http.close());
+    }
+  }
+
   private static HttpClientResponse pausedBackup(HttpClient http) {
     return result(http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost")
         .setPort(server.podvault.httpPort()).setURI("/api/data/backup_server")
