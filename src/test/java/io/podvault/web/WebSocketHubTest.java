@@ -300,7 +300,6 @@ class WebSocketHubTest {
     result(http.close());
   }
 
-  /** Starts a backup whose download is not read, so that the job stays running. */
   /**
    * Downloads a backup taking a dozen buffers every 10 ms: the dump then keeps the client's pace, so that every large
    * table spans many of the hub's intervals, on a fast machine as on a slow one.
@@ -322,6 +321,7 @@ class WebSocketHubTest {
     }
   }
 
+  /** Starts a backup whose download is not read, so that the job stays running. */
   private static HttpClientResponse pausedBackup(HttpClient http) {
     return result(http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost")
         .setPort(server.podvault.httpPort()).setURI("/api/data/backup_server")
